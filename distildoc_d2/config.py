@@ -1,0 +1,98 @@
+"""Config keys added by distildoc_d2, each with its default, and config validation."""
+import difflib
+import os
+
+import torch
+from detectron2.config import CfgNode as CN
+from detectron2.config import get_cfg
+from detectron2.data import DatasetCatalog, MetadataCatalog
+
+from .distillation.config import add_distill_config
+from .backbones.config import add_backbone_config
+from .errors import ConfigError
+
+
+def add_distildoc_config(cfg):
+    """Add the keys that distildoc_d2's layout models and tools read (documented defaults)."""
+    # Which COCO metrics the evaluator computes; a model without a mask head uses ("bbox",).
+    cfg.TEST.EVAL_TASKS = ("bbox", "segm")
+    # The model-size report at the start of training counts FLOPs (fvcore) on one blank image
+    # of this (height, width); an empty tuple skips the FLOP count.
+    cfg.MODEL.FLOPS_INPUT_SIZE = (800, 608)
+    # Write losses, ETA and learning rate to the log, metrics.json and TensorBoard every N iterations.
+    cfg.SOLVER.LOG_PERIOD = 20
+    add_backbone_config(cfg)
+    add_distill_config(cfg)
+
+
+def _all_keys(node, prefix=""):
+    for key, value in node.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, CN):
+            yield from _all_keys(value, full + ".")
+        else:
+            yield full
+
+
+def _explain(cfg, err, source):
+    """A ConfigError for a failed merge; an unknown key gets the closest known keys as a hint."""
+    message = str(err.args[0]) if err.args else str(err)
+    hint = ""
+    if "Non-existent" in message:
+        bad = message.rsplit(":", 1)[-1].strip()
+        close = difflib.get_close_matches(bad, list(_all_keys(cfg)), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return ConfigError(f"{source}: {message}{hint}")
+
+
+def load_config(config_file, overrides=(), extra_setup=()):
+    """Build a frozen-ready config from a YAML file and `KEY VALUE` overrides, with clear errors."""
+    cfg = get_cfg()
+    add_distildoc_config(cfg)
+    for add in extra_setup:
+        add(cfg)
+    if config_file:
+        if not os.path.isfile(config_file):
+            raise ConfigError(f"config file {config_file} does not exist")
+        try:
+            cfg.merge_from_file(config_file)
+        except (KeyError, ValueError, TypeError, AssertionError) as err:
+            raise _explain(cfg, err, f"config file {config_file}") from None
+    if len(overrides) % 2:
+        raise ConfigError(f"command-line overrides must come as KEY VALUE pairs, got {list(overrides)}")
+    try:
+        cfg.merge_from_list(list(overrides))
+    except (KeyError, ValueError, TypeError, AssertionError) as err:
+        raise _explain(cfg, err, "command-line override") from None
+    return cfg
+
+
+def validate_layout_config(cfg, check_files=True):
+    """Check data set names, annotation files (unless `check_files` is False), class counts and
+    device before any work starts."""
+    registered = list(DatasetCatalog.keys())
+    num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES
+    for field in ("TRAIN", "TEST"):
+        for name in getattr(cfg.DATASETS, field):
+            if name not in registered:
+                close = difflib.get_close_matches(name, registered, n=3)
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
+                raise ConfigError(f"DATASETS.{field}: data set '{name}' is not registered.{hint}")
+            meta = MetadataCatalog.get(name)
+            json_file = meta.get("json_file", None)
+            if check_files and json_file and not os.path.isfile(json_file):
+                raise ConfigError(
+                    f"DATASETS.{field}: annotation file {json_file} of data set '{name}' does not exist "
+                    "(the data root is $DISTILDOC_DATASETS, default ./datasets; see datasets/README.md)"
+                )
+            classes = meta.get("thing_classes", None)
+            if classes is not None and len(classes) != num_classes:
+                raise ConfigError(
+                    f"MODEL.ROI_HEADS.NUM_CLASSES is {num_classes} but data set '{name}' has "
+                    f"{len(classes)} classes ({', '.join(classes)})"
+                )
+    device = cfg.MODEL.DEVICE
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"MODEL.DEVICE is '{device}' but no CUDA device is available; use MODEL.DEVICE cpu")
+    if not (device == "cpu" or device.startswith("cuda")):
+        raise ConfigError(f"MODEL.DEVICE must be 'cpu' or 'cuda[:N]', got '{device}'")

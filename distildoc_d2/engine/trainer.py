@@ -1,0 +1,138 @@
+"""The layout trainer: Detectron2's DefaultTrainer with document-data checks, CPU multi-process
+training, atomic checkpoints, a model-size report and evaluation results written to JSON."""
+import json
+import logging
+import math
+import os
+import weakref
+
+from detectron2.data import build_detection_test_loader, build_detection_train_loader
+from detectron2.engine import AMPTrainer, DefaultTrainer, SimpleTrainer, TrainerBase, hooks
+from detectron2.engine.defaults import create_ddp_model
+from detectron2.evaluation import COCOEvaluator
+from detectron2.utils import comm
+from detectron2.utils.events import get_event_storage
+from detectron2.utils.logger import setup_logger
+
+from ..checkpoint import AtomicCheckpointer
+from ..data.mapper import DocumentDatasetMapper
+from ..distillation import DistillationRCNN
+from ..errors import DistilDocError
+from ..evaluation.model_size import describe_model
+
+logger = logging.getLogger("distildoc_d2")
+
+
+def ddp_kwargs(cfg):
+    """DistributedDataParallel arguments: CPU models must not be given device ids; a student
+    trained by KD losses alone leaves its own heads without gradients."""
+    kwargs = {"broadcast_buffers": False}
+    if cfg.MODEL.DEVICE == "cpu":
+        kwargs["device_ids"] = None
+    if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN" and cfg.MODEL.DISTILL.SUPERVISION == "distill_only":
+        kwargs["find_unused_parameters"] = True
+    return kwargs
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # COCO gives NaN for a class absent from the evaluation set
+    return value
+
+
+def write_eval_results(output_dir, results, iteration):
+    """Append one evaluation's results to OUTPUT_DIR/eval_results.json (main process only).
+    NaN (a class absent from the evaluation set) is written as null."""
+    if not comm.is_main_process() or not results:
+        return
+    path = os.path.join(output_dir, "eval_results.json")
+    history = []
+    if os.path.isfile(path):
+        with open(path) as f:
+            history = json.load(f)
+    history.append({"iteration": iteration, "results": _json_safe(dict(results))})
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(history, f, indent=2)
+    os.replace(tmp, path)
+
+
+class _UserErrorWithoutTraceback(logging.Filter):
+    """Detectron2 logs any exception that stops training with its traceback; a user error (an
+    unreadable image, say) is logged as its message alone."""
+
+    def filter(self, record):
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, DistilDocError):
+            record.msg, record.args, record.exc_info = f"Training stopped: {err}", (), None
+        return True
+
+
+logging.getLogger("detectron2.engine.train_loop").addFilter(_UserErrorWithoutTraceback())
+
+
+class LayoutTrainer(DefaultTrainer):
+    """Trains and evaluates a Detectron2 model on a registered layout data set."""
+
+    def __init__(self, cfg):
+        TrainerBase.__init__(self)
+        if not logging.getLogger("detectron2").isEnabledFor(logging.INFO):
+            setup_logger()
+        cfg = DefaultTrainer.auto_scale_workers(cfg, comm.get_world_size())
+        model = self.build_model(cfg)
+        self.log_model_size(cfg, model)
+        if isinstance(model, DistillationRCNN):
+            model.load_teacher()
+            self.log_model_size(cfg, model.teacher, "Teacher")
+        optimizer = self.build_optimizer(cfg, model)
+        data_loader = self.build_train_loader(cfg)
+        model = create_ddp_model(model, **ddp_kwargs(cfg))
+        self._trainer = (AMPTrainer if cfg.SOLVER.AMP.ENABLED else SimpleTrainer)(model, data_loader, optimizer)
+        self.scheduler = self.build_lr_scheduler(cfg, optimizer)
+        self.checkpointer = AtomicCheckpointer(model, cfg.OUTPUT_DIR, trainer=weakref.proxy(self))
+        self.start_iter = 0
+        self.max_iter = cfg.SOLVER.MAX_ITER
+        self.cfg = cfg
+        self.register_hooks(self.build_hooks())
+
+    def build_hooks(self):
+        """Detectron2's hooks, with metrics written every SOLVER.LOG_PERIOD iterations."""
+        result = super().build_hooks()
+        for i, hook in enumerate(result):
+            if isinstance(hook, hooks.PeriodicWriter):
+                result[i] = hooks.PeriodicWriter(hook._writers, period=self.cfg.SOLVER.LOG_PERIOD)
+        return result
+
+    @staticmethod
+    def log_model_size(cfg, model, what="Model"):
+        """Log the model's parameter count and FLOPs (at MODEL.FLOPS_INPUT_SIZE)."""
+        if comm.is_main_process():
+            logger.info(f"{what} size: {describe_model(model, tuple(cfg.MODEL.FLOPS_INPUT_SIZE))}")
+
+    @classmethod
+    def build_train_loader(cls, cfg):
+        return build_detection_train_loader(cfg, mapper=DocumentDatasetMapper(cfg, is_train=True))
+
+    @classmethod
+    def build_test_loader(cls, cfg, dataset_name):
+        return build_detection_test_loader(cfg, dataset_name, mapper=DocumentDatasetMapper(cfg, is_train=False))
+
+    @classmethod
+    def build_evaluator(cls, cfg, dataset_name, output_folder=None):
+        output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference", dataset_name)
+        return COCOEvaluator(dataset_name, tasks=tuple(cfg.TEST.EVAL_TASKS), output_dir=output_folder)
+
+    @classmethod
+    def test(cls, cfg, model, evaluators=None):
+        results = super().test(cfg, model, evaluators)
+        write_eval_results(cfg.OUTPUT_DIR, results, _current_iteration())
+        return results
+
+
+def _current_iteration():
+    try:
+        return get_event_storage().iter
+    except AssertionError:  # evaluation outside training (--eval-only)
+        return None

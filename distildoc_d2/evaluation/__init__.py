@@ -1,0 +1,1 @@
+"""Evaluation: COCO metrics are Detectron2's; model size and result tables live here."""

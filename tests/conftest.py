@@ -1,0 +1,43 @@
+"""Shared fixtures: a small generated demo data set, registered under a temporary root."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Overrides that make a Mask R-CNN train in about a second per iteration on 2 CPU cores.
+TINY_MODEL = [
+    "MODEL.DEVICE", "cpu",
+    "INPUT.MIN_SIZE_TRAIN", "(160,)", "INPUT.MAX_SIZE_TRAIN", "224",
+    "INPUT.MIN_SIZE_TEST", "160", "INPUT.MAX_SIZE_TEST", "224",
+    "MODEL.RPN.POST_NMS_TOPK_TRAIN", "200", "MODEL.RPN.POST_NMS_TOPK_TEST", "100",
+    "MODEL.ROI_HEADS.BATCH_SIZE_PER_IMAGE", "64",
+    "MODEL.FLOPS_INPUT_SIZE", "()",
+    "DATALOADER.NUM_WORKERS", "0",
+    "SOLVER.IMS_PER_BATCH", "2", "SOLVER.WARMUP_ITERS", "0",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory):
+    """A small demo tree (layout train/val, classification set, PDFs) registered as the data root."""
+    from distildoc_d2.data import register_builtin_datasets
+    from distildoc_d2.data.synthetic import generate_demo_data
+
+    root = tmp_path_factory.mktemp("datasets")
+    generate_demo_data(str(root / "demo"), seed=0, small=True, progress=False)
+    register_builtin_datasets(str(root))
+    return root
+
+
+def run_tool(script, *args, env_root=None, timeout=900):
+    """Run a tools/ script in a fresh interpreter; returns the CompletedProcess."""
+    env = dict(os.environ)
+    if env_root is not None:
+        env["DISTILDOC_DATASETS"] = str(env_root)
+    return subprocess.run(
+        [sys.executable, os.path.join(REPO, "tools", script), *map(str, args)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
+    )

@@ -1,0 +1,54 @@
+"""Config loading and validation: every mistake is a ConfigError that names the key or value."""
+import os
+
+import pytest
+
+from distildoc_d2 import load_config, validate_layout_config
+from distildoc_d2.errors import ConfigError
+
+from conftest import REPO
+
+DEMO_TEACHER = os.path.join(REPO, "configs", "demo", "teacher_R50_FPN.yaml")
+
+
+def test_every_shipped_config_loads_and_validates(demo_root):
+    configs = []
+    for folder, _, files in os.walk(os.path.join(REPO, "configs")):
+        configs += [os.path.join(folder, f) for f in files if f.endswith(".yaml") and not f.startswith("Base-")]
+    assert len(configs) >= 8
+    for path in configs:
+        cfg = load_config(path, ["MODEL.DEVICE", "cpu"])
+        validate_layout_config(cfg, check_files="/demo/" in path)
+        assert cfg.MODEL.WEIGHTS == "" and cfg.INPUT.RANDOM_FLIP == "none"
+        assert cfg.MODEL.RESNETS.NORM == "GN", path  # FrozenBN diverges from random init
+
+
+def test_misspelt_key_in_file_suggests_the_right_one(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f'_BASE_: "{DEMO_TEACHER}"\nMODEL:\n  ROI_HEADS:\n    NUM_CLASES: 11\n')
+    with pytest.raises(ConfigError, match=r"bad.yaml.*NUM_CLASES.*did you mean MODEL.ROI_HEADS.NUM_CLASSES"):
+        load_config(str(bad))
+
+
+def test_misspelt_override_and_odd_overrides():
+    with pytest.raises(ConfigError, match="SOLVER.MAX_ITERS.*did you mean SOLVER.MAX_ITER"):
+        load_config(DEMO_TEACHER, ["SOLVER.MAX_ITERS", "5"])
+    with pytest.raises(ConfigError, match="KEY VALUE pairs"):
+        load_config(DEMO_TEACHER, ["SOLVER.MAX_ITER"])
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config("configs/nope.yaml")
+
+
+def test_class_count_must_match_the_data_set(demo_root):
+    cfg = load_config(DEMO_TEACHER, ["MODEL.DEVICE", "cpu", "MODEL.ROI_HEADS.NUM_CLASSES", "80"])
+    with pytest.raises(ConfigError, match="NUM_CLASSES is 80 but data set 'distildoc_demo_train' has 11"):
+        validate_layout_config(cfg)
+
+
+def test_unknown_data_set_and_device():
+    cfg = load_config(DEMO_TEACHER, ["MODEL.DEVICE", "cpu", "DATASETS.TRAIN", "('doclaynet_trian',)"])
+    with pytest.raises(ConfigError, match="'doclaynet_trian' is not registered.*doclaynet_train"):
+        validate_layout_config(cfg)
+    cfg = load_config(DEMO_TEACHER, ["MODEL.DEVICE", "tpu"])
+    with pytest.raises(ConfigError, match="MODEL.DEVICE must be"):
+        validate_layout_config(cfg)
