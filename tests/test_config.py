@@ -11,16 +11,21 @@ from conftest import REPO
 DEMO_TEACHER = os.path.join(REPO, "configs", "demo", "teacher_R50_FPN.yaml")
 
 
-def test_every_shipped_config_loads_and_validates(demo_root):
+def test_every_shipped_layout_config_loads_and_validates(demo_root):
     configs = []
-    for folder, _, files in os.walk(os.path.join(REPO, "configs")):
-        configs += [os.path.join(folder, f) for f in files if f.endswith(".yaml") and not f.startswith("Base-")]
-    assert len(configs) >= 8
+    for data_set in ("demo", "doclaynet", "publaynet", "prima"):
+        folder = os.path.join(REPO, "configs", data_set)
+        configs += [os.path.join(folder, f) for f in sorted(os.listdir(folder)) if not f.startswith("Base-")]
+    assert len(configs) >= 30
     for path in configs:
         cfg = load_config(path, ["MODEL.DEVICE", "cpu"])
         validate_layout_config(cfg, check_files="/demo/" in path)
-        assert cfg.MODEL.WEIGHTS == "" and cfg.INPUT.RANDOM_FLIP == "none"
-        assert cfg.MODEL.RESNETS.NORM == "GN", path  # FrozenBN diverges from random init
+        assert cfg.MODEL.WEIGHTS == "" and cfg.INPUT.RANDOM_FLIP == "none", path
+        # random initialisation: FrozenBN would never learn its statistics
+        assert "FrozenBN" not in (cfg.MODEL.RESNETS.NORM, cfg.MODEL.TIMM.NORM), path
+        if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN":
+            assert os.path.isfile(os.path.join(REPO, cfg.MODEL.DISTILL.TEACHER_CONFIG)), path
+            assert os.path.basename(path).split("_")[0] in ("feature", "simkd", "reviewkd", "roi"), path
 
 
 def test_misspelt_key_in_file_suggests_the_right_one(tmp_path):

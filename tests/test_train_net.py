@@ -16,9 +16,9 @@ def _metrics(output_dir):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def _train(demo_root, output_dir, *extra):
+def _train(demo_root, output_dir, *extra, flags=()):
     return run_tool(
-        "train_net.py", "--config-file", CONFIG, *TINY_MODEL,
+        "train_net.py", "--config-file", CONFIG, *flags, *TINY_MODEL,
         "SOLVER.BASE_LR", "0.005", "SOLVER.LOG_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "8",
         "OUTPUT_DIR", output_dir, *extra, env_root=demo_root,
     )
@@ -54,7 +54,7 @@ def test_resume_continues_from_the_last_checkpoint(trained, demo_root, tmp_path)
     resumed = tmp_path / "resumed"
     shutil.copytree(output_dir, resumed)
     (resumed / "last_checkpoint").write_text("model_0000007.pth")
-    result = _train(demo_root, resumed, "--resume", "SOLVER.MAX_ITER", "10", "SOLVER.STEPS", "()")
+    result = _train(demo_root, resumed, "SOLVER.MAX_ITER", "10", "SOLVER.STEPS", "()", flags=["--resume"])
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Starting training from iteration 8" in result.stdout + result.stderr
     assert (resumed / "last_checkpoint").read_text() == "model_final.pth"

@@ -2,7 +2,7 @@
 """Print a Markdown table of the parameters and FLOPs of each shipped model config's backbone
 (with its FPN) and whole Mask R-CNN, at one page size (random weights, CPU, inference):
 
-    python tools/backbone_table.py                      # configs/doclaynet/*.yaml at 800x608
+    python tools/backbone_table.py                      # the doclaynet teachers and students at 800x608
     python tools/backbone_table.py --size 512 384 configs/demo/*.yaml
 """
 import argparse
@@ -12,7 +12,6 @@ import sys
 
 import torch
 from detectron2.modeling import build_model
-from fvcore.nn import FlopCountAnalysis
 from tqdm import tqdm
 
 from distildoc_d2 import load_config
@@ -20,25 +19,14 @@ from distildoc_d2.backbones.weights import describe_backbone
 from distildoc_d2.errors import DistilDocError
 from distildoc_d2.evaluation.model_size import count_gflops, count_parameters
 
-DEFAULT_CONFIGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "doclaynet", "*.yaml")
+DEFAULT_CONFIGS = [
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "configs", "doclaynet", f"{kind}_*.yaml")
+    for kind in ("teacher", "supervised")
+]
 HEADER = (
     "| config | backbone | FPN channels | backbone+FPN params (M) | Mask R-CNN params (M) "
     "| backbone+FPN GFLOPs | Mask R-CNN GFLOPs |"
 )
-
-
-def _count_attention_matmuls(model):
-    """Make timm attention use explicit matrix products, which fvcore counts (fused attention it skips)."""
-    for module in model.modules():
-        if hasattr(module, "fused_attn"):
-            module.fused_attn = False
-
-
-def _backbone_gflops(model, height, width):
-    image = torch.zeros(1, 3, height, width)
-    analysis = FlopCountAnalysis(model.backbone, image)
-    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    return analysis.total() / 1e9
 
 
 def measure(config_file, height, width):
@@ -46,9 +34,7 @@ def measure(config_file, height, width):
     cfg = load_config(config_file, ["MODEL.DEVICE", "cpu"])
     torch.manual_seed(0)
     model = build_model(cfg).eval()
-    _count_attention_matmuls(model)
-    with torch.no_grad():
-        backbone_flops = _backbone_gflops(model, height, width)
+    backbone_flops = count_gflops(model, height, width, module=model.backbone)
     return [
         os.path.splitext(os.path.basename(config_file))[0],
         describe_backbone(cfg),
@@ -72,10 +58,11 @@ def _distinct_models(config_files):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("configs", nargs="*", help="config files (default: configs/doclaynet/*.yaml)")
+    parser.add_argument("configs", nargs="*", help="config files (default: configs/doclaynet/teacher_*.yaml "
+                                                   "and supervised_*.yaml)")
     parser.add_argument("--size", nargs=2, type=int, default=(800, 608), metavar=("H", "W"), help="page size")
     args = parser.parse_args()
-    configs = args.configs or sorted(glob.glob(DEFAULT_CONFIGS))
+    configs = args.configs or [path for pattern in DEFAULT_CONFIGS for path in sorted(glob.glob(pattern))]
     configs = [path for path in configs if not os.path.basename(path).startswith("Base-")]
     height, width = args.size
     rows, same = [], []

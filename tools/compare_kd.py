@@ -24,11 +24,13 @@ def main():
     parser.add_argument("--configs", nargs="+", required=True,
                         help="KD configs (DistillationRCNN); the first one's student is also trained without KD")
     parser.add_argument("--output", required=True, help="output folder: one subfolder per run + the table")
+    parser.add_argument("--speed-images", type=int, default=8, help="test pages timed for images/s (batch 1)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE overrides given to every run")
     args = parser.parse_args()
     setup_logger(name="distildoc_d2")
     try:
-        table = run_comparison(args.teacher_config, args.configs, args.output, args.opts, args.teacher_weights)
+        table = run_comparison(args.teacher_config, args.configs, args.output, args.opts, args.teacher_weights,
+                               args.speed_images)
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

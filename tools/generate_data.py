@@ -8,10 +8,8 @@ classification set (RVL-CDIP format) and multi-page PDFs with ground truth.
 A tree already complete for the same arguments is left as it is.
 """
 import argparse
-import os
 import sys
 import time
-
 
 from distildoc_d2.data.synthetic.demo import demo_page_count, demo_settings, generate_demo_data
 

@@ -68,5 +68,5 @@ class DiTBottomUp(PatchTransformerBackbone):
 
 @BACKBONE_REGISTRY.register()
 def build_dit_fpn_backbone(cfg, input_shape):
-    """DiT/BEiT (MODEL.DIT.* with MODEL.VIT.* for blocks and pyramid) rescaled to strides 4..32, then an FPN to p2..p6."""
+    """DiT/BEiT (MODEL.DIT.*; blocks and pyramid from MODEL.VIT.*) rescaled to strides 4..32, then an FPN to p2..p6."""
     return add_fpn(cfg, DiTBottomUp(cfg, input_shape.channels))

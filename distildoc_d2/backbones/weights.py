@@ -65,7 +65,7 @@ SKIP_REASONS = [
     (r"(^|\.)running_(mean|var)$", "BatchNorm statistics: the backbone's norm layers keep none (GN)"),
     (r"relative_position_index$", "recomputed for each page's patch grid"),
     (r"(^|\.)k_bias$", f"key bias: {KEY_BIAS}"),
-    (r"^(head|fc|classifier|lm_head|pooler|fc_norm|head_drop|norm|fc1000|conv_head|bn2)(\.|$)",
+    (r"^(head|fc|classifier|lm_head|pooler|fc_norm|norm|fc1000|conv_head|bn2)(\.|$)",
      "classification or pre-training head, not used by a detector"),
     (r"^mask_token$", "pre-training mask token"),
     (r"^pos_embed$", "absolute position embeddings: the backbone has none (MODEL.DIT.ABS_POS_EMB False)"),
@@ -87,7 +87,7 @@ class ConversionReport:
     def format(self, verbose=False):
         """The report as text: loaded tensors grouped by module (each key if `verbose`), skipped
         ones by reason, missing ones, and notes on what was converted."""
-        show = sorted if verbose else _listed
+        show = (lambda keys: ", ".join(sorted(keys))) if verbose else _listed
         groups = {}
         for key in self.loaded:
             groups[_group(key)] = groups.get(_group(key), 0) + 1
@@ -97,10 +97,10 @@ class ConversionReport:
         for key, reason in self.skipped.items():
             by_reason.setdefault(reason, []).append(key)
         lines.append(f"skipped: {len(self.skipped)} tensors of the file")
-        lines += [f"  {reason}: {_joined(show(keys))}" for reason, keys in by_reason.items()]
+        lines += [f"  {reason}: {show(keys)}" for reason, keys in by_reason.items()]
         lines.append(f"missing (left at their initial values): {len(self.missing)} tensors")
         if self.missing:
-            lines.append(f"  {_joined(show(self.missing))}")
+            lines.append(f"  {show(self.missing)}")
         lines += [f"note: {note}" for note in dict.fromkeys(self.notes)]
         return "\n".join(lines)
 
@@ -114,10 +114,6 @@ def _group(key):
             break
         names.append(name)
     return ".".join(names)
-
-
-def _joined(keys):
-    return keys if isinstance(keys, str) else ", ".join(keys)
 
 
 def _listed(keys):
@@ -177,7 +173,8 @@ def _backbone_part(state, anchors, skipped, notes):
     """The tensors under the prefix at which one of `anchors` (a key of the backbone's own naming)
     is found, with that prefix removed; the other tensors are recorded as skipped."""
     for anchor in anchors:
-        prefixes = sorted((key[: -len(anchor)] for key in state if key == anchor or key.endswith("." + anchor)), key=len)
+        found = [key[: -len(anchor)] for key in state if key == anchor or key.endswith("." + anchor)]
+        prefixes = sorted(found, key=len)
         if prefixes:
             prefix = prefixes[0]
             if prefix:
@@ -211,10 +208,10 @@ def _merge_qkv(state):
     merged = dict(state)
     for key in [k for k in state if k.endswith(".attn.query.weight")]:
         block = key[: -len("query.weight")]
-        parts = [merged.pop(f"{block}{name}.weight", None) for name in ("query", "key", "value")]
-        if any(part is None for part in parts):
+        names = [f"{block}{name}.weight" for name in ("query", "key", "value")]
+        if not all(name in merged for name in names):
             continue
-        merged[f"{block}qkv.weight"] = torch.cat(parts)
+        merged[f"{block}qkv.weight"] = torch.cat([merged.pop(name) for name in names])
         for name, short in (("query", "q"), ("key", "k"), ("value", "v")):
             if f"{block}{name}.bias" in merged:
                 merged[f"{block}{short}_bias"] = merged.pop(f"{block}{name}.bias")
@@ -250,10 +247,11 @@ def _vit_tensors(state, bottom_up, skipped, notes):
     out = {}
     for key, value in part.items():
         bias = re.match(r"^(blocks\.\d+\.attn\.)(q|k|v)_bias$", key)
-        if bias and f"{bias[1]}qkv.bias" in own:
-            if bias[2] == "q" and f"{bias[1]}v_bias" in part:
-                k_bias = part.get(f"{bias[1]}k_bias", torch.zeros_like(value))
-                out[f"vit.{bias[1]}qkv.bias"] = torch.cat([value, k_bias, part[f"{bias[1]}v_bias"]])
+        block = bias[1] if bias else ""
+        if bias and f"{block}qkv.bias" in own and f"{block}q_bias" in part and f"{block}v_bias" in part:
+            if bias[2] == "q":
+                k_bias = part.get(f"{block}k_bias", torch.zeros_like(value))
+                out[f"vit.{block}qkv.bias"] = torch.cat([value, k_bias, part[f"{block}v_bias"]])
                 notes.append("separate q/k/v biases joined into qkv.bias (a zero key bias where the file has none)")
             continue
         if key == "pos_embed" and "pos_embed" in own:
@@ -448,4 +446,5 @@ def save_backbone_weights(tensors, path):
     """Write bottom-up `tensors` as a Detectron2-loadable .pth (keys prefixed 'backbone.bottom_up.')."""
     model = {BOTTOM_UP_PREFIX + key: value for key, value in tensors.items()}
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    torch.save({"model": model, "__author__": "distildoc_d2 tools/convert_weights.py", "matching_heuristics": False}, path)
+    data = {"model": model, "__author__": "distildoc_d2 tools/convert_weights.py", "matching_heuristics": False}
+    torch.save(data, path)

@@ -11,6 +11,7 @@ from .catalog import (
     register_builtin_classification_datasets,
     register_classification_dataset,
     register_folder_dataset,
+    register_image_folder,
     register_label_file_dataset,
 )
 from .config import add_classification_config
@@ -38,6 +39,7 @@ __all__ = [
     "register_builtin_classification_datasets",
     "register_classification_dataset",
     "register_folder_dataset",
+    "register_image_folder",
     "register_label_file_dataset",
     "register_method",
     "register_model_builder",

@@ -3,7 +3,8 @@
 Built-in sets live under the data root ($DISTILDOC_DATASETS, default ./datasets); registration
 is lazy: files are read, and checked, only when a set is used. Each set has a fixed class list
 (its label space): a set whose folders use other names is registered with a name mapping into
-the label space of the models evaluated on it (RVL-CDIP-N -> RVL-CDIP).
+the label space of the models evaluated on it (RVL-CDIP-N -> RVL-CDIP). Any ImageFolder tree
+can be named in a config as `imagefolder:<path>` (classes: its sorted sub-folder names).
 """
 import difflib
 import os
@@ -11,7 +12,7 @@ import os
 from ..data.catalog import datasets_root
 from ..data.categories import RVL_CDIP_CLASSES, TOBACCO3482_CLASSES
 from ..errors import ConfigError
-from .datasets import balanced_subset, read_class_folders, read_label_file, seeded_split
+from .datasets import balanced_subset, folder_class_names, read_class_folders, read_label_file, seeded_split
 from .label_maps import RVLCDIPN_TO_RVLCDIP, TOBACCO3482_TO_RVLCDIP
 
 _LOADERS = {}
@@ -21,6 +22,8 @@ _METADATA = {}
 # its validation subset takes a quarter of that per class.
 NK_PER_CLASS = 1000
 NK_SEED = 42
+# A data set name of this form, followed by a folder path, is an ImageFolder tree registered on first use.
+IMAGE_FOLDER_PREFIX = "imagefolder:"
 # Tobacco-3482 has no official split: 800 / 200 / 2482 images drawn with seed 42 (as in the literature).
 TOBACCO3482_SPLIT = (800 / 3482, 200 / 3482, 2482 / 3482)
 
@@ -38,6 +41,8 @@ def classification_dataset_names():
 
 
 def _check_registered(name):
+    if name not in _LOADERS and name.startswith(IMAGE_FOLDER_PREFIX):
+        register_image_folder(name, name[len(IMAGE_FOLDER_PREFIX):])
     if name not in _LOADERS:
         close = difflib.get_close_matches(name, list(_LOADERS), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
@@ -74,6 +79,12 @@ def register_folder_dataset(name, root, class_names, name_map=None, split=None, 
     register_classification_dataset(name, load, class_names, source=root)
 
 
+def register_image_folder(name, root):
+    """Any ImageFolder tree `root/<class>/<image>`: the sorted folder names are the classes.
+    A data set name `imagefolder:<path>` in a config registers itself this way."""
+    register_folder_dataset(name, root, folder_class_names(root))
+
+
 def register_balanced_subset(name, source_name, per_class, seed=NK_SEED):
     """`per_class` images of each class of the registered set `source_name` (seeded draw)."""
     meta = classification_metadata(source_name)
@@ -94,7 +105,9 @@ def register_builtin_classification_datasets(root=None):
         register_label_file_dataset(
             f"distildoc_demo_cls_{split}", os.path.join(demo, "labels", f"{split}.txt"), demo, RVL_CDIP_CLASSES
         )
-        register_label_file_dataset(f"rvlcdip_{split}", os.path.join(rvl, "labels", f"{split}.txt"), rvl, RVL_CDIP_CLASSES)
+        register_label_file_dataset(
+            f"rvlcdip_{split}", os.path.join(rvl, "labels", f"{split}.txt"), rvl, RVL_CDIP_CLASSES
+        )
     register_balanced_subset("rvlcdip_nk1000_train", "rvlcdip_train", NK_PER_CLASS)
     register_balanced_subset("rvlcdip_nk1000_val", "rvlcdip_val", NK_PER_CLASS // 4)
     register_folder_dataset("rvlcdipn_test", os.path.join(root, "rvl-cdip-n"), RVL_CDIP_CLASSES, RVLCDIPN_TO_RVLCDIP)

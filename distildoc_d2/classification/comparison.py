@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 
+import torch
 from tabulate import tabulate
 
 from ..checkpoint import load_weights_strictly
@@ -45,14 +46,16 @@ def find_experiments(config_dir, teacher, student):
     return runs + [(f"{m}_{teacher}_to_{student}", methods[m]) for m in ordered]
 
 
-def run_training(config_file, output_dir, opts=(), num_gpus=1, eval_only=False):
-    """Run one training (or evaluation) in a fresh process; DistilDocError with its last output
-    if it fails. Returns the wall time in seconds."""
+def run_training(config_file, output_dir, opts=(), num_gpus=1, eval_only=False, cpu_threads=0):
+    """Run one training (or evaluation) in a fresh process (with `cpu_threads` > 0: that many
+    intra-op CPU threads); DistilDocError with its last output if it fails. Returns the wall
+    time in seconds."""
     command = [sys.executable, "-m", "distildoc_d2.classification.run", "--config-file", config_file,
                "--num-gpus", str(num_gpus), *(["--eval-only"] if eval_only else []),
                *map(str, opts), "OUTPUT_DIR", output_dir]
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
+    env = dict(os.environ, **({"OMP_NUM_THREADS": str(cpu_threads)} if cpu_threads > 0 else {}))
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     os.makedirs(output_dir, exist_ok=True)
     with open(os.path.join(output_dir, "stdout.txt"), "w") as f:
         f.write(result.stdout + result.stderr)
@@ -105,16 +108,20 @@ def format_table(rows):
 
 
 def run_comparison(config_dir, teacher, student, output_dir, opts=(), num_gpus=1, teacher_weights="", reuse=False,
-                   throughput_batch=32, progress=print):
+                   throughput_batch=32, cpu_threads=0, progress=print):
     """Train (or, with `teacher_weights`, only evaluate) the teacher, then train the supervised
     student and each KD student; write comparison.json and comparison.md to `output_dir` and
-    return the Markdown table."""
+    return the Markdown table. `cpu_threads` > 0 sets the intra-op CPU threads of every run and
+    of the images/s measure."""
+    if cpu_threads > 0:
+        torch.set_num_threads(cpu_threads)
     experiments = find_experiments(config_dir, teacher, student)
     os.makedirs(output_dir, exist_ok=True)
     teacher_name, teacher_file = experiments[0]
     teacher_dir = os.path.join(output_dir, teacher_name)
+    teacher_weights_file = teacher_weights or os.path.join(teacher_dir, "model_final.pth")
     student_opts = list(opts) + ["DISTILL_DIC.TEACHER.CONFIG_FILE", os.path.join(teacher_dir, "config.yaml"),
-                                 "DISTILL_DIC.TEACHER.WEIGHTS", teacher_weights or os.path.join(teacher_dir, "model_final.pth")]
+                                 "DISTILL_DIC.TEACHER.WEIGHTS", teacher_weights_file]
     timings = {}
     for index, (name, config_file) in enumerate(experiments, start=1):
         run_dir = os.path.join(output_dir, name)
@@ -124,11 +131,11 @@ def run_comparison(config_dir, teacher, student, output_dir, opts=(), num_gpus=1
         progress(f"[{index}/{len(experiments)}] {name} ...")
         if name == teacher_name and teacher_weights:
             timings[name] = run_training(config_file, run_dir, list(opts) + ["MODEL.WEIGHTS", teacher_weights],
-                                         num_gpus, eval_only=True)
+                                         num_gpus, eval_only=True, cpu_threads=cpu_threads)
             shutil.copyfile(teacher_weights, os.path.join(run_dir, "model_final.pth"))
         else:
             run_opts = list(opts) if name == teacher_name or name.startswith("supervised_") else student_opts
-            timings[name] = run_training(config_file, run_dir, run_opts, num_gpus)
+            timings[name] = run_training(config_file, run_dir, run_opts, num_gpus, cpu_threads=cpu_threads)
         progress(f"    done in {timings[name]:.0f} s")
     rows = []
     for name, _ in experiments:

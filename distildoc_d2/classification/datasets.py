@@ -48,7 +48,8 @@ def read_label_file(label_file, root, num_classes):
                 raise DatasetError(f"{label_file}:{number}: label {label!r} is not an integer") from None
             if not 0 <= label_id < num_classes:
                 raise DatasetError(
-                    f"{label_file}:{number}: label {label_id} is outside the {num_classes} classes (0..{num_classes - 1})"
+                    f"{label_file}:{number}: label {label_id} is outside the {num_classes} classes "
+                    f"(0..{num_classes - 1})"
                 )
             entries.append((path, label_id))
     if not entries:

@@ -26,7 +26,9 @@ def load_teacher_config(cfg):
     """The config the teacher was trained with (DISTILL_DIC.TEACHER.CONFIG_FILE)."""
     path = cfg.DISTILL_DIC.TEACHER.CONFIG_FILE
     if not path:
-        raise ConfigError(f"DISTILL_DIC.TEACHER.CONFIG_FILE is empty: method '{cfg.DISTILL_DIC.METHOD}' needs a teacher")
+        raise ConfigError(
+            f"DISTILL_DIC.TEACHER.CONFIG_FILE is empty: method '{cfg.DISTILL_DIC.METHOD}' needs a teacher"
+        )
     return load_config(path, (), extra_setup=(add_classification_config,))
 
 

@@ -66,7 +66,8 @@ class ClassificationEvaluator(DatasetEvaluator):
         bins = equal_mass_bins(confidences, (predictions == labels).astype(np.float64), self.num_bins)
         plot_reliability(bins, metrics["ece"], os.path.join(self.output_dir, "reliability.png"), self.dataset_name)
         matrix = confusion_matrix(predictions, labels, len(self.class_names))
-        plot_confusion(matrix, self.class_names, os.path.join(self.output_dir, "confusion_matrix.png"), self.dataset_name)
+        plot_confusion(matrix, self.class_names, os.path.join(self.output_dir, "confusion_matrix.png"),
+                       self.dataset_name)
         with open(os.path.join(self.output_dir, "confusion_matrix.json"), "w") as f:
             json.dump({"class_names": self.class_names, "rows": "true class", "columns": "predicted class",
                        "matrix": matrix.tolist()}, f, indent=1)

@@ -38,7 +38,8 @@ class PageDataset(Dataset):
 
     def __getitem__(self, index):
         record = self.records[index]
-        item = {"label": record["label"], "index": index, "file_name": record["file_name"], "image": None, "error": None}
+        item = {"label": record["label"], "index": index, "file_name": record["file_name"], "image": None,
+                "error": None}
         try:
             page = resize_page(read_page(record["file_name"]), self.size, self.resize_mode)
         except DatasetError as err:
@@ -54,7 +55,7 @@ def collate_pages(items):
     """A batch dict: `images` (B,3,H,W), `labels`, `indices`, `file_names` of the readable pages,
     and `errors`: the messages of the unreadable ones."""
     good = [item for item in items if item["image"] is not None]
-    size = items[0]["image"].shape if good else (3, 0, 0)
+    size = good[0]["image"].shape if good else (3, 0, 0)
     return {
         "images": torch.stack([item["image"] for item in good]) if good else torch.zeros((0, *size)),
         "labels": torch.tensor([item["label"] for item in good], dtype=torch.long),

@@ -2,7 +2,6 @@
 
     python -m distildoc_d2.classification.run --config-file CFG [--eval-only] [--resume] [KEY VALUE ...]
 """
-import difflib
 import sys
 
 import torch
@@ -14,7 +13,7 @@ from ..checkpoint import load_weights_strictly
 from ..config import load_config
 from ..engine.launch import run_tool
 from ..errors import ConfigError
-from .catalog import classification_dataset_names, classification_metadata, get_classification_dataset
+from .catalog import classification_metadata, get_classification_dataset
 from .config import add_classification_config
 from .distiller import check_teacher_config, load_teacher_config, method_class, resolve_teacher_config_path
 from .images import RESIZE_MODES
@@ -23,15 +22,12 @@ from .trainer import DICTrainer
 
 
 def _check_datasets(cfg, field, read):
-    names = getattr(cfg.DATASETS, field)
-    known = classification_dataset_names()
     classes = []
-    for name in names:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise ConfigError(f"DATASETS.{field}: classification data set '{name}' is not registered.{hint}")
-        class_names = classification_metadata(name)["class_names"]
+    for name in getattr(cfg.DATASETS, field):
+        try:
+            class_names = classification_metadata(name)["class_names"]
+        except ConfigError as err:
+            raise ConfigError(f"DATASETS.{field}: {err}") from None
         if len(class_names) != cfg.MODEL.CLASSIFIER.NUM_CLASSES:
             raise ConfigError(
                 f"MODEL.CLASSIFIER.NUM_CLASSES is {cfg.MODEL.CLASSIFIER.NUM_CLASSES} but data set '{name}' has "
@@ -83,7 +79,9 @@ def dic_config(args):
     validate_classification_config(cfg, training=not args.eval_only)
     processes = args.num_gpus * args.num_machines
     if not args.eval_only and cfg.SOLVER.IMS_PER_BATCH % processes:
-        raise ConfigError(f"SOLVER.IMS_PER_BATCH {cfg.SOLVER.IMS_PER_BATCH} is not divisible by the {processes} processes")
+        raise ConfigError(
+            f"SOLVER.IMS_PER_BATCH {cfg.SOLVER.IMS_PER_BATCH} is not divisible by the {processes} processes"
+        )
     cfg.freeze()
     return cfg
 

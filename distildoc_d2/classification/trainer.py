@@ -151,7 +151,8 @@ class DICTrainer(DefaultTrainer):
         if name == "adamw":
             optimizer_class, kwargs = torch.optim.AdamW, {}
         elif name == "sgd":
-            optimizer_class, kwargs = torch.optim.SGD, {"momentum": cfg.SOLVER.MOMENTUM, "nesterov": cfg.SOLVER.NESTEROV}
+            optimizer_class = torch.optim.SGD
+            kwargs = {"momentum": cfg.SOLVER.MOMENTUM, "nesterov": cfg.SOLVER.NESTEROV}
         else:
             raise ConfigError(f"SOLVER.OPTIMIZER must be AdamW or SGD, got '{cfg.SOLVER.OPTIMIZER}'")
         optimizer_class = maybe_add_gradient_clipping(cfg, optimizer_class)

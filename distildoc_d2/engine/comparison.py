@@ -147,7 +147,7 @@ def plot_loss_curves(runs_and_folders, path):
     plt.close(fig)
 
 
-def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_weights=""):
+def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_weights="", speed_images=8):
     """Run (or reuse) every run of the comparison, then write comparison.{json,md} and
     loss_curves.png to `output_dir`; returns the Markdown table."""
     if not kd_configs:
@@ -160,7 +160,7 @@ def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_we
         folders.append((name, folder))
     torch.set_grad_enabled(False)
     for name, folder in tqdm(folders, desc="measuring size and speed", unit="model"):
-        rows.append(summarise(name, folder, measure_run(folder)))
+        rows.append(summarise(name, folder, measure_run(folder, speed_images)))
     table = format_table(rows)
     with open(os.path.join(output_dir, "comparison.json"), "w") as f:
         json.dump(rows, f, indent=2)

@@ -1,4 +1,6 @@
 """Parameter and FLOP counts of a Detectron2 model (fvcore), for logs and result tables."""
+import contextlib
+
 import torch
 from detectron2.utils.analysis import FlopCountAnalysis
 
@@ -8,15 +10,33 @@ def count_parameters(module, trainable_only=False):
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
-def count_gflops(model, height, width):
-    """GFLOPs (fvcore counts one fused multiply-add as one flop) of one inference on a blank page."""
+@contextlib.contextmanager
+def explicit_attention(model):
+    """Within the block, timm attention layers use explicit matrix products, which fvcore counts
+    (it counts nothing for fused scaled-dot-product attention)."""
+    fused = [m for m in model.modules() if getattr(m, "fused_attn", False)]
+    for module in fused:
+        module.fused_attn = False
+    try:
+        yield
+    finally:
+        for module in fused:
+            module.fused_attn = True
+
+
+def count_gflops(model, height, width, module=None):
+    """GFLOPs (fvcore counts one fused multiply-add as one flop) of one inference of a Detectron2
+    model on a blank page, or of its `module` (e.g. `model.backbone`) on that page's tensor."""
     device = next(model.parameters()).device
     image = torch.full((3, height, width), 255.0, device=device)
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad():
-            analysis = FlopCountAnalysis(model, [{"image": image, "height": height, "width": width}])
+        with torch.no_grad(), explicit_attention(model):
+            if module is None:
+                analysis = FlopCountAnalysis(model, [{"image": image, "height": height, "width": width}])
+            else:
+                analysis = FlopCountAnalysis(module, image[None])
             analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
             return analysis.total() / 1e9
     finally:

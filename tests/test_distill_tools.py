@@ -1,0 +1,114 @@
+"""Distillation through the tools: the comparison command, resume of a KD run, two processes
+with a teacher, and the KD-cost benchmark, on the generated demo pages."""
+import json
+import os
+import shutil
+
+import pytest
+import torch
+from detectron2.modeling import build_model
+
+from distildoc_d2 import load_config
+from distildoc_d2.engine import LayoutTrainer
+
+from conftest import REPO, TINY_MODEL, run_tool
+
+TEACHER_CFG = "configs/demo/teacher_R50_FPN.yaml"
+KD_CFG = "configs/demo/feature_mse_R50_to_R18.yaml"
+
+
+@pytest.fixture(scope="module")
+def random_teacher(tmp_path_factory):
+    torch.manual_seed(0)
+    model = build_model(load_config(os.path.join(REPO, TEACHER_CFG), ["MODEL.DEVICE", "cpu"]))
+    path = tmp_path_factory.mktemp("teacher") / "teacher.pth"
+    torch.save({"model": model.state_dict()}, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def comparison(demo_root, random_teacher, tmp_path_factory):
+    out = tmp_path_factory.mktemp("comparison")
+    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
+                      "--configs", KD_CFG, "--output", out, "--speed-images", "2", *TINY_MODEL,
+                      "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.LOG_PERIOD", "1",
+                      env_root=demo_root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, result
+
+
+def test_comparison_table_covers_every_run(comparison):
+    out, result = comparison
+    rows = json.loads((out / "comparison.json").read_text())
+    assert [r["run"] for r in rows] == ["teacher", "student (no KD)", "feature_mse_R50_to_R18"]
+    for row in rows:
+        # a random teacher and 4-iteration students may detect nothing: COCO AP is then undefined
+        assert row["bbox_mAP"] is None or 0.0 <= row["bbox_mAP"] <= 100.0
+        assert row["images_per_s"] > 0 and row["gflops"] > 0
+        assert set(row["per_class_AP"]) == {"Caption", "Footnote", "Formula", "List-item", "Page-footer", "Page-header",
+                                            "Picture", "Section-header", "Table", "Text", "Title"}
+    teacher, student, kd = rows
+    assert kd["params_M"] == pytest.approx(student["params_M"])  # projectors are not deployed
+    assert teacher["params_M"] > 1.5 * student["params_M"]
+    assert "| feature_mse_R50_to_R18 " in result.stdout
+    assert (out / "loss_curves.png").stat().st_size > 1000
+    metrics = [json.loads(line) for line in (out / "feature_mse_R50_to_R18" / "metrics.json").read_text().splitlines()]
+    assert any("loss_kd_feature_mse" in m for m in metrics)
+    state = torch.load(out / "feature_mse_R50_to_R18" / "model_final.pth", weights_only=False)["model"]
+    assert not any(k.startswith("teacher") for k in state)
+
+
+def test_rerun_reuses_finished_runs(comparison, demo_root, random_teacher):
+    out, _ = comparison
+    before = (out / "feature_mse_R50_to_R18" / "model_final.pth").stat().st_mtime
+    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
+                      "--configs", KD_CFG, "--output", out, "--speed-images", "1", *TINY_MODEL,
+                      "SOLVER.MAX_ITER", "4", env_root=demo_root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "finished earlier" in result.stderr + result.stdout
+    assert (out / "feature_mse_R50_to_R18" / "model_final.pth").stat().st_mtime == before
+
+
+def test_kd_run_resumes_with_the_same_student_weights(comparison, random_teacher, tmp_path):
+    out, _ = comparison
+    folder = tmp_path / "resumed"
+    shutil.copytree(out / "feature_mse_R50_to_R18", folder)
+    (folder / "last_checkpoint").write_text("model_0000001.pth")
+    cfg = load_config(str(folder / "config.yaml"), ["OUTPUT_DIR", str(folder)])
+    trainer = LayoutTrainer(cfg)
+    trainer.resume_or_load(resume=True)
+    assert trainer.start_iter == 2
+    saved = torch.load(folder / "model_0000001.pth", weights_only=False)["model"]
+    model = trainer.model
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, saved[key]), key
+    teacher_file = torch.load(random_teacher, weights_only=False)["model"]
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, teacher_file[key]), key
+
+
+def test_two_processes_with_a_teacher(demo_root, random_teacher, tmp_path):
+    result = run_tool("train_net.py", "--config-file", "configs/demo/roi_kd_R50_to_R18.yaml", "--num-gpus", "2", *TINY_MODEL,
+                      "MODEL.DISTILL.TEACHER_WEIGHTS", random_teacher, "SOLVER.MAX_ITER", "2",
+                      "DATASETS.TEST", "()", "OUTPUT_DIR", tmp_path, env_root=demo_root)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "World size: 2" in result.stdout + result.stderr
+    state = torch.load(tmp_path / "model_final.pth", weights_only=False)["model"]
+    assert any(k.startswith("distillers.") for k in state) and not any(k.startswith("teacher") for k in state)
+
+
+def test_missing_teacher_weights_is_a_clear_error(demo_root, tmp_path):
+    result = run_tool("train_net.py", "--config-file", KD_CFG, *TINY_MODEL,
+                      "MODEL.DISTILL.TEACHER_WEIGHTS", tmp_path / "nope.pth", "OUTPUT_DIR", tmp_path, env_root=demo_root)
+    assert result.returncode == 2
+    assert "teacher weights file" in result.stderr and "nope.pth' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_kd_cost_benchmark_prints_the_table(demo_root):
+    result = run_tool("benchmark_kd.py", "--config-file", KD_CFG, "--random-teacher", "--rounds", "1", *TINY_MODEL,
+                      env_root=demo_root)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for phase in ("student training step", "teacher forward (backbone)", "KD training step"):
+        assert f"| {phase}" in result.stdout
+    assert "KD step / (student step + teacher forward (backbone)) =" in result.stdout

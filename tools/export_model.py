@@ -1,0 +1,119 @@
+#!/usr/bin/env python
+"""Export a trained layout student (or any layout model) for deployment, and check every format
+against the eager model.
+
+    python tools/export_model.py output/demo/feature_mse_R50_to_R18            # a run folder
+    python tools/export_model.py --config-file CFG --weights model_final.pth --output export/student
+    python tools/export_model.py RUN --formats torchscript --sample page.png paper.pdf
+
+A run folder is read through its config.yaml and model_final.pth (or the file last_checkpoint
+names); a config file takes --weights, else MODEL.WEIGHTS, else OUTPUT_DIR's checkpoint. The
+output folder (default: <run>/export) receives:
+
+- model.yaml + model.pth: a Detectron2 config and checkpoint. For a plain Mask R-CNN student (a
+  DistillationRCNN trained with feature_mse, reviewkd or roi_kd, or a supervised ResNet model)
+  the KD-only modules (`distillers.*`) are dropped, META_ARCHITECTURE is GeneralizedRCNN and the
+  config holds only keys of plain `detectron2.config.get_cfg()`, so stock Detectron2 loads it
+  without distildoc_d2:  cfg = get_cfg(); cfg.merge_from_file("model.yaml");
+  predictor = DefaultPredictor(cfg)   (MODEL.WEIGHTS holds the absolute path of model.pth: set it
+  again when the folder moves). A SimKD student keeps its projectors: its backbone is
+  `build_projected_backbone` (a ProjectedBackbone) with the teacher's RPN and ROI heads, and
+  students with distildoc_d2's ViT, DiT or timm backbones keep distildoc_d2's config keys; both
+  need `import distildoc_d2.export` and `distildoc_d2.export.load_deploy_config(path, stock=False)`.
+  metadata.json says which case applies (`requires_distildoc_d2`).
+- model.ts: TorchScript, traced once (detectron2's TracingAdapter + torch.jit.trace) on the
+  device of --device. Sizes stay symbolic in the trace, so one program takes pages of any height
+  and width (checked here on portrait and landscape pages); batch size 1.
+- model.onnx: the same trace exported with torch.onnx.export(dynamo=False), opset 17, dynamic
+  height, width and detection count; runs in ONNX Runtime (CPU).
+- metadata.json: class names, input format (BGR/RGB), pixel mean/std, resize rule (min/max
+  size), size divisibility, score threshold, and the check reports.
+
+Programs take one float32 (3, H, W) page already resized (the predictor does it); see
+distildoc_d2/export/program.py. The check runs each format and the run's eager model on the
+sample pages (default: two generated pages, 612x792 and 792x612) through the same pre- and
+post-processing, and matches detections per class: every matched pair within --box-tol page
+pixels (default 0.1) and --score-tol (default 1e-4), and no unmatched detection except at the
+score cut-off. It prints the matched count and the largest differences, and exits with 1 when
+a format does not match (2 for bad input).
+"""
+import argparse
+import os
+import sys
+
+from distildoc_d2.errors import DistilDocError
+from distildoc_d2.export.compare import BOX_TOLERANCE, SCORE_TOLERANCE, describe
+from distildoc_d2.export.deploy_config import load_run, run_config
+from distildoc_d2.export.exporter import FORMATS, export_model, sample_pages
+from distildoc_d2.inference.inputs import expand_inputs, is_pdf, read_image
+from distildoc_d2.inference.pdf import DEFAULT_DPI, page_sizes, render_page
+
+
+def _sample_pages(paths, limit):
+    files, missing = expand_inputs(paths)
+    if missing:
+        raise DistilDocError(f"--sample {missing[0][0]}: {missing[0][1]}")
+    pages = []
+    for path in files:
+        if is_pdf(path):
+            pages += [render_page(path, n, DEFAULT_DPI) for n in range(1, len(page_sizes(path)) + 1)]
+        else:
+            pages.append(read_image(path))
+    return pages[:limit]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", nargs="?", default="", help="a run folder (config.yaml + checkpoint)")
+    parser.add_argument("--config-file", default="", help="a config file, instead of a run folder")
+    parser.add_argument("--weights", default="", help="weights file (default: found as described above)")
+    parser.add_argument("--random-init", action="store_true", help="export randomly initialised weights")
+    parser.add_argument("--output", default="", help="output folder (default: <run or OUTPUT_DIR>/export)")
+    parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS,
+                        help="formats to write (detectron2 is always written)")
+    parser.add_argument("--sample", nargs="+", default=[], help="images, PDFs or folders to check on")
+    parser.add_argument("--check-pages", type=int, default=2, help="number of sample pages to check on")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda: where to trace and check")
+    parser.add_argument("--box-tol", type=float, default=BOX_TOLERANCE, help="box tolerance in page pixels")
+    parser.add_argument("--score-tol", type=float, default=SCORE_TOLERANCE, help="score tolerance")
+    parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
+    args = parser.parse_args(argv)
+    if bool(args.run) == bool(args.config_file):
+        parser.error("give either a run folder or --config-file")
+    try:
+        path = args.run or args.config_file
+        if args.random_init:
+            cfg, weights = run_config(path, args.opts), None
+        else:
+            cfg, weights = load_run(path, args.weights, args.opts)
+        output = args.output or os.path.join(path if os.path.isdir(path) else cfg.OUTPUT_DIR, "export")
+        pages = _sample_pages(args.sample, args.check_pages) if args.sample else sample_pages(args.check_pages)
+        if not pages:
+            raise DistilDocError("no sample pages to check the export on")
+        metadata = export_model(cfg, weights, output, args.formats, pages, args.device, args.box_tol, args.score_tol,
+                                source={"config": path})
+    except DistilDocError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    stock = "loads in stock Detectron2" if not metadata["requires_distildoc_d2"] else "needs import distildoc_d2.export"
+    print(f"Exported {metadata['source']['meta_architecture']} ({len(metadata['class_names'])} classes, "
+          f"weights {metadata['source']['weights']}) to {output}:")
+    for fmt, files in metadata["files"].items():
+        note = f"  ({stock})" if fmt == "detectron2" else ""
+        print(f"  {fmt:<12} {' + '.join(files)}{note}")
+    sizes = ", ".join(f"{w}x{h}" for h, w in metadata["check_pages"])
+    print(f"Check against the eager model on {len(pages)} pages ({sizes}):")
+    failed = []
+    for fmt in metadata["files"]:
+        report = metadata["checks"][fmt]
+        print(f"  {fmt:<12} {describe(report)}")
+        if not report["ok"]:
+            failed.append(fmt)
+    if failed:
+        print(f"error: {', '.join(failed)} export(s) do not reproduce the eager model", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
