@@ -13,6 +13,7 @@ from PIL import Image
 
 from conftest import REPO, run_tool
 from distildoc_d2.classification import (
+    DeployedClassifier,
     build_dic_model,
     classification_metadata,
     get_classification_dataset,
@@ -104,6 +105,14 @@ def test_every_method_trains_end_to_end(cls_root, teacher, tmp_path, method, ext
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
     saved = torch.load(tmp_path / "model_final.pth", weights_only=True)["model"]
     assert saved.keys() == trainer.model.state_dict().keys()
+    model = trainer.model.eval()
+    deployed = DeployedClassifier(model)
+    pages = demo_batch([0, 1])["images"]
+    with torch.no_grad():
+        assert torch.equal(deployed(pages), model.predict(pages))
+    regressor = {id(p) for p in getattr(model.method, "regressor", torch.nn.Identity()).parameters()}
+    assert regressor and method == "fitnet" or not regressor
+    assert not regressor & {id(p) for p in deployed.parameters()}  # training-only parts are not deployed
     if evaluate:
         scores = results["distildoc_demo_cls_test"]
         assert all(math.isfinite(scores[k]) for k in ("accuracy", "macro_f1", "ece", "aurc", "brier", "nll"))

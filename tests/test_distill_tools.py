@@ -45,8 +45,9 @@ def test_comparison_table_covers_every_run(comparison):
         # a random teacher and 4-iteration students may detect nothing: COCO AP is then undefined
         assert row["bbox_mAP"] is None or 0.0 <= row["bbox_mAP"] <= 100.0
         assert row["images_per_s"] > 0 and row["gflops"] > 0
-        assert set(row["per_class_AP"]) == {"Caption", "Footnote", "Formula", "List-item", "Page-footer", "Page-header",
-                                            "Picture", "Section-header", "Table", "Text", "Title"}
+        if row["bbox_mAP"] is not None:
+            assert set(row["per_class_AP"]) == {"Caption", "Footnote", "Formula", "List-item", "Page-footer",
+                                                "Page-header", "Picture", "Section-header", "Table", "Text", "Title"}
     teacher, student, kd = rows
     assert kd["params_M"] == pytest.approx(student["params_M"])  # projectors are not deployed
     assert teacher["params_M"] > 1.5 * student["params_M"]
@@ -94,7 +95,8 @@ def test_two_processes_with_a_teacher(demo_root, random_teacher, tmp_path):
     assert result.returncode == 0, result.stderr[-4000:]
     assert "World size: 2" in result.stdout + result.stderr
     state = torch.load(tmp_path / "model_final.pth", weights_only=False)["model"]
-    assert any(k.startswith("distillers.") for k in state) and not any(k.startswith("teacher") for k in state)
+    assert "roi_heads.box_predictor.cls_score.weight" in state  # roi_kd has no KD-only parameters
+    assert not any(k.startswith(("teacher", "distillers.")) for k in state)
 
 
 def test_missing_teacher_weights_is_a_clear_error(demo_root, tmp_path):

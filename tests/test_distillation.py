@@ -162,3 +162,29 @@ def test_teacher_loading_is_strict_and_loud(teacher_weights, tmp_path):
     _, model = kd_model(teacher_weights, ["feature_mse"], load=False)
     with pytest.raises(RuntimeError, match="without its teacher's weights"):
         run(model, batch())
+
+
+def test_teacher_gets_its_own_preprocessing(teacher_weights):
+    """A ViT-T student (RGB, mean/std 127.5) beside the R50 teacher (BGR, ImageNet mean, std 1),
+    the teacher seeing the page at 1.5x: each normalises, orders channels and scales its own way."""
+    vit = os.path.join(REPO, "configs", "demo", "supervised_ViT-T_FPN.yaml")
+    cfg = load_config(vit, SMALL + [
+        "MODEL.META_ARCHITECTURE", "DistillationRCNN", "MODEL.DISTILL.TEACHER_CONFIG", TEACHER_CFG,
+        "MODEL.DISTILL.TEACHER_WEIGHTS", teacher_weights, "MODEL.DISTILL.METHODS", "('feature_mse', 'roi_kd')",
+        "MODEL.DISTILL.LOSS_WEIGHTS", "(1.0, 1.0)", "MODEL.DISTILL.TEACHER_INPUT_SCALE", "1.5",
+    ])
+    model = build_model(cfg)
+    model.load_teacher()
+    model.train()
+    inputs = batch()
+    seen = model.teacher_images(inputs).tensor
+    teacher = model.teacher
+    expected = torch.nn.functional.interpolate(inputs[0]["image"].flip(0)[None], scale_factor=1.5, mode="bilinear")[0]
+    expected = (expected - teacher.pixel_mean) / teacher.pixel_std
+    assert seen.shape[-2:] == (192, 160)  # 192x144 padded to a multiple of 32
+    assert torch.allclose(seen[0, :, :192, :144], expected, atol=1e-4)
+    losses = run(model, inputs)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert losses["loss_kd_feature_mse"] > 0 and "loss_kd_roi_cls" in losses
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in teacher.parameters())

@@ -5,7 +5,7 @@ the teacher, the student trained with cross-entropy, and the student distilled w
 method whose config exists, all with the student's seed and schedule.
 
     python tools/compare_dic.py                       # built-in demo set, ResNet-18 -> ResNet-10-T, CPU
-    python tools/compare_dic.py --cpu-threads 1       # the same on a busy machine
+    python tools/compare_dic.py --cpu-threads 1 --jobs 2   # two student runs at a time, one core each
     python tools/compare_dic.py --config-dir configs/dic/rvlcdip --teacher vit_base --student vit_small \\
         --output-dir output/compare_rvlcdip --num-gpus 1
     python tools/compare_dic.py ... --teacher-weights teacher.pth   # evaluate a trained teacher, do not train it
@@ -35,13 +35,16 @@ def main(argv=None):
     parser.add_argument("--throughput-batch", type=int, default=32, help="batch size of the images/s measure")
     parser.add_argument("--cpu-threads", type=int, default=0, help="intra-op CPU threads of every run and of the "
                         "images/s measure (0: torch's default; 1 avoids slow-downs on a busy machine)")
+    parser.add_argument("--jobs", type=int, default=1, help="student runs at a time (with --cpu-threads 1, "
+                        "one per CPU core)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides for every run")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        table = run_comparison(args.config_dir, args.teacher, args.student, args.output_dir, args.opts,
-                               args.num_gpus, args.teacher_weights, args.reuse, args.throughput_batch, args.cpu_threads,
-                               progress=lambda line: print(line, file=sys.stderr, flush=True))
+        table = run_comparison(
+            args.config_dir, args.teacher, args.student, args.output_dir, args.opts, num_gpus=args.num_gpus,
+            teacher_weights=args.teacher_weights, reuse=args.reuse, throughput_batch=args.throughput_batch,
+            cpu_threads=args.cpu_threads, jobs=args.jobs, progress=lambda line: print(line, file=sys.stderr, flush=True))
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

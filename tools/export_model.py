@@ -3,12 +3,14 @@
 against the eager model.
 
     python tools/export_model.py output/demo/feature_mse_R50_to_R18            # a run folder
-    python tools/export_model.py --config-file CFG --weights model_final.pth --output export/student
+    python tools/export_model.py configs/demo/feature_mse_R50_to_R18.yaml --weights model_final.pth \
+        --output export/student [KEY VALUE ...]                              # a config file
     python tools/export_model.py RUN --formats torchscript --sample page.png paper.pdf
 
 A run folder is read through its config.yaml and model_final.pth (or the file last_checkpoint
-names); a config file takes --weights, else MODEL.WEIGHTS, else OUTPUT_DIR's checkpoint. The
-output folder (default: <run>/export) receives:
+names); a config file takes --weights, else MODEL.WEIGHTS, else OUTPUT_DIR's checkpoint. KEY VALUE
+pairs after the run override its config. The output folder (default: <run or OUTPUT_DIR>/export)
+receives:
 
 - model.yaml + model.pth: a Detectron2 config and checkpoint. For a plain Mask R-CNN student (a
   DistillationRCNN trained with feature_mse, reviewkd or roi_kd, or a supervised ResNet model)
@@ -43,7 +45,7 @@ import sys
 
 from distildoc_d2.errors import DistilDocError
 from distildoc_d2.export.compare import BOX_TOLERANCE, SCORE_TOLERANCE, describe
-from distildoc_d2.export.deploy_config import load_run, run_config
+from distildoc_d2.export.run import load_run, run_config
 from distildoc_d2.export.exporter import FORMATS, export_model, sample_pages
 from distildoc_d2.inference.inputs import expand_inputs, is_pdf, read_image
 from distildoc_d2.inference.pdf import DEFAULT_DPI, page_sizes, render_page
@@ -64,8 +66,7 @@ def _sample_pages(paths, limit):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("run", nargs="?", default="", help="a run folder (config.yaml + checkpoint)")
-    parser.add_argument("--config-file", default="", help="a config file, instead of a run folder")
+    parser.add_argument("run", help="a run folder (config.yaml + checkpoint) or a config file")
     parser.add_argument("--weights", default="", help="weights file (default: found as described above)")
     parser.add_argument("--random-init", action="store_true", help="export randomly initialised weights")
     parser.add_argument("--output", default="", help="output folder (default: <run or OUTPUT_DIR>/export)")
@@ -76,12 +77,10 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu", help="cpu or cuda: where to trace and check")
     parser.add_argument("--box-tol", type=float, default=BOX_TOLERANCE, help="box tolerance in page pixels")
     parser.add_argument("--score-tol", type=float, default=SCORE_TOLERANCE, help="score tolerance")
-    parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
-    args = parser.parse_args(argv)
-    if bool(args.run) == bool(args.config_file):
-        parser.error("give either a run folder or --config-file")
+    parser.add_argument("opts", nargs="*", help="KEY VALUE config overrides")
+    args = parser.parse_intermixed_args(argv)
     try:
-        path = args.run or args.config_file
+        path = args.run
         if args.random_init:
             cfg, weights = run_config(path, args.opts), None
         else:
@@ -96,8 +95,11 @@ def main(argv=None):
         print(f"error: {err}", file=sys.stderr)
         return 2
     stock = "loads in stock Detectron2" if not metadata["requires_distildoc_d2"] else "needs import distildoc_d2.export"
-    print(f"Exported {metadata['source']['meta_architecture']} ({len(metadata['class_names'])} classes, "
-          f"weights {metadata['source']['weights']}) to {output}:")
+    source = metadata["source"]
+    model = source["meta_architecture"]
+    if "methods" in source:
+        model = f"the student of a {model} ({', '.join(source['methods'])})"
+    print(f"Exported {model}, {len(metadata['class_names'])} classes, weights {source['weights']}, to {output}:")
     for fmt, files in metadata["files"].items():
         note = f"  ({stock})" if fmt == "detectron2" else ""
         print(f"  {fmt:<12} {' + '.join(files)}{note}")

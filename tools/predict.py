@@ -24,8 +24,6 @@ import argparse
 import os
 import sys
 
-import torch
-
 from distildoc_d2.errors import DistilDocError
 from distildoc_d2.export.metadata import METADATA_FILE, load_metadata
 from distildoc_d2.inference import LayoutPredictor
@@ -40,7 +38,7 @@ BACKEND_PREFERENCE = (("onnx", "onnx"), ("torchscript", "torchscript"), ("detect
 def _predictor(args):
     options = dict(score_threshold=args.score_threshold, masks=args.masks, max_pixels=args.max_pixels,
                    batch_size=args.batch_size)
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = args.device
     if not os.path.isfile(os.path.join(args.model, METADATA_FILE)):
         if args.backend not in ("auto", "eager"):
             raise DistilDocError(f"{args.model} is not an export folder: only --backend eager runs a run folder")
@@ -63,7 +61,7 @@ def main(argv=None):
     parser.add_argument("--dpi", type=int, default=DEFAULT_DPI, help="PDF rendering resolution")
     parser.add_argument("--pages", default="", help="PDF pages, e.g. 1-3,5,8- (default: all)")
     parser.add_argument("--batch-size", type=int, default=1, help="pages per model call (eager batches them)")
-    parser.add_argument("--device", default="", help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (TorchScript: the device it was traced on)")
     parser.add_argument("--score-threshold", type=float, default=None,
                         help="keep regions at least this confident (default: the model's threshold)")
     parser.add_argument("--masks", action="store_true", help="add COCO RLE masks to the regions")

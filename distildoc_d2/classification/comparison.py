@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from tabulate import tabulate
@@ -22,7 +23,7 @@ from ..config import load_config
 from ..errors import ConfigError, DistilDocError
 from .config import add_classification_config
 from .distiller import DeployedClassifier, build_dic_model
-from .profile import measure_throughput
+from .profile import measure_throughput, model_info
 
 # Order of the KD rows (the paper's, then the methods it did not have); others follow by name.
 METHOD_ORDER = ("kd", "mse", "nkd", "simkd_mlp", "simkd_cnn", "fitnet", "dkd")
@@ -74,22 +75,13 @@ def summarize_run(name, output_dir, throughput_batch=32):
     cfg = load_config(os.path.join(output_dir, "config.yaml"), (), extra_setup=(add_classification_config,))
     with open(os.path.join(output_dir, "eval_results.json")) as f:
         evaluation = json.load(f)[-1]["results"]
-    info_path = os.path.join(output_dir, "model_info.json")
-    info = {}
-    if os.path.isfile(info_path):
-        with open(info_path) as f:
-            info = json.load(f)
     model = build_dic_model(cfg, with_teacher=False)
     load_weights_strictly(model, os.path.join(output_dir, "model_final.pth"))
     deployed = DeployedClassifier(model)
-    speed = measure_throughput(deployed, tuple(cfg.DIC.INPUT_SIZE), batch_size=throughput_batch)
-    params = info.get("params_m", sum(p.numel() for p in deployed.parameters()) / 1e6)
-    rows = []
-    for dataset, metrics in evaluation.items():
-        rows.append({"run": name, "method": cfg.DISTILL_DIC.METHOD, "model": cfg.MODEL.CLASSIFIER.ARCH,
-                     "dataset": dataset, **{k: metrics.get(k) for k, _ in METRICS},
-                     "params_m": params, "gflops": info.get("gflops"), "images_per_s": speed})
-    return rows
+    size = tuple(cfg.DIC.INPUT_SIZE)
+    cost = dict(model_info(deployed, size), images_per_s=measure_throughput(deployed, size, throughput_batch))
+    return [{"run": name, "method": cfg.DISTILL_DIC.METHOD, "model": cfg.MODEL.CLASSIFIER.ARCH, "dataset": dataset,
+             **{k: metrics.get(k) for k, _ in METRICS}, **cost} for dataset, metrics in evaluation.items()]
 
 
 def format_table(rows):
@@ -108,11 +100,11 @@ def format_table(rows):
 
 
 def run_comparison(config_dir, teacher, student, output_dir, opts=(), num_gpus=1, teacher_weights="", reuse=False,
-                   throughput_batch=32, cpu_threads=0, progress=print):
+                   throughput_batch=32, cpu_threads=0, jobs=1, progress=print):
     """Train (or, with `teacher_weights`, only evaluate) the teacher, then train the supervised
-    student and each KD student; write comparison.json and comparison.md to `output_dir` and
-    return the Markdown table. `cpu_threads` > 0 sets the intra-op CPU threads of every run and
-    of the images/s measure."""
+    student and each KD student, `jobs` of them at a time; write comparison.json and
+    comparison.md to `output_dir` and return the Markdown table. `cpu_threads` > 0 sets the
+    intra-op CPU threads of every run and of the images/s measure."""
     if cpu_threads > 0:
         torch.set_num_threads(cpu_threads)
     experiments = find_experiments(config_dir, teacher, student)
@@ -123,20 +115,29 @@ def run_comparison(config_dir, teacher, student, output_dir, opts=(), num_gpus=1
     student_opts = list(opts) + ["DISTILL_DIC.TEACHER.CONFIG_FILE", os.path.join(teacher_dir, "config.yaml"),
                                  "DISTILL_DIC.TEACHER.WEIGHTS", teacher_weights_file]
     timings = {}
-    for index, (name, config_file) in enumerate(experiments, start=1):
+
+    def run(name, config_file):
         run_dir = os.path.join(output_dir, name)
         if reuse and _finished(run_dir):
-            progress(f"[{index}/{len(experiments)}] {name}: finished before, reused")
-            continue
-        progress(f"[{index}/{len(experiments)}] {name} ...")
+            progress(f"{name}: finished before, reused")
+            return
+        progress(f"{name} ...")
         if name == teacher_name and teacher_weights:
             timings[name] = run_training(config_file, run_dir, list(opts) + ["MODEL.WEIGHTS", teacher_weights],
                                          num_gpus, eval_only=True, cpu_threads=cpu_threads)
             shutil.copyfile(teacher_weights, os.path.join(run_dir, "model_final.pth"))
         else:
-            run_opts = list(opts) if name == teacher_name or name.startswith("supervised_") else student_opts
+            run_opts = list(opts) if name in (teacher_name, experiments[1][0]) else student_opts
             timings[name] = run_training(config_file, run_dir, run_opts, num_gpus, cpu_threads=cpu_threads)
-        progress(f"    done in {timings[name]:.0f} s")
+        progress(f"{name}: done in {timings[name]:.0f} s")
+
+    run(*experiments[0])
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        for future in [pool.submit(run, *experiment) for experiment in experiments[1:]]:
+            future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
     rows = []
     for name, _ in experiments:
         for row in summarize_run(name, os.path.join(output_dir, name), throughput_batch):

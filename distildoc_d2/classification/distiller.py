@@ -132,15 +132,18 @@ class DICModel(nn.Module):
 
 
 class DeployedClassifier(nn.Module):
-    """The trained student alone: pages (B, 3, H, W) in [0, 1] -> class logits."""
+    """The trained student alone: pages (B, 3, H, W) in [0, 1] -> class logits. It holds only
+    what prediction uses (for SimKD: projector and teacher classifier; no FitNet regressor)."""
 
     def __init__(self, model):
         super().__init__()
         self.student = model.student
-        self.method = model.method
+        self.output = model.method.prediction_outputs[0]
+        self.head = model.method.prediction_head()
 
     def forward(self, images):
-        return self.method.predict(self.student.extract(images, self.method.prediction_outputs))
+        features = self.student.extract(images, (self.output,))[self.output]
+        return features if self.head is None else self.head(features)
 
 
 def current_iteration():

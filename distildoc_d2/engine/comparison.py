@@ -110,7 +110,7 @@ def format_table(rows):
     ]
     headers = ["run", "bbox mAP", "AP50", "segm mAP", "params (M)", "GFLOPs", "images/s"]
     table = tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
-    classes = list(rows[0]["per_class_AP"])
+    classes = list(dict.fromkeys(c for r in rows for c in r["per_class_AP"]))  # runs without detections have none
     per_class = [[r["run"]] + [fmt(r["per_class_AP"].get(c)) for c in classes] for r in rows]
     return table + "\n\nbbox AP per class:\n\n" + tabulate(per_class, headers=["run"] + classes, tablefmt="github",
                                                             disable_numparse=True)

@@ -1,5 +1,5 @@
-"""The deployable student of a run: which weights a run folder holds, the run's model with them,
-its config as plain Detectron2 reads it, and its state dict without the KD-only modules.
+"""The deployable student of a run: its config as plain Detectron2 reads it, and its state dict
+without the KD-only modules.
 
 A DistillationRCNN student is a GeneralizedRCNN plus modules used only by KD losses
 (`distillers.*`); its deployable form drops them. For feature_mse, reviewkd and roi_kd the result
@@ -12,7 +12,6 @@ import os
 
 import torch
 from detectron2.config import CfgNode, get_cfg
-from detectron2.data import MetadataCatalog
 from detectron2.modeling import (
     BACKBONE_REGISTRY,
     META_ARCH_REGISTRY,
@@ -27,13 +26,10 @@ from detectron2.modeling import (
 from ..checkpoint import load_weights_strictly
 from ..config import add_distildoc_config, load_config
 from ..distillation.teacher import teacher_config
-from ..errors import CheckpointError, ConfigError
+from ..errors import ConfigError
 from .projected import BUILDER_NAME, add_projected_backbone_config
 
 KD_ONLY_PREFIX = "distillers."
-RUN_CONFIG = "config.yaml"
-FINAL_WEIGHTS = "model_final.pth"
-LAST_CHECKPOINT = "last_checkpoint"
 # Builders registered by distildoc_d2 that build exactly what a stock Detectron2 builder builds.
 STOCK_EQUIVALENTS = {"build_distildoc_resnet_fpn_backbone": "build_resnet_fpn_backbone"}
 # MODEL.* entries a SimKD student takes from its teacher's config (DistillationRCNN copies the
@@ -42,64 +38,9 @@ TEACHER_HEAD_KEYS = ("PROPOSAL_GENERATOR", "ANCHOR_GENERATOR", "RPN", "ROI_HEADS
                      "ROI_BOX_CASCADE_HEAD", "ROI_MASK_HEAD", "ROI_KEYPOINT_HEAD", "MASK_ON", "KEYPOINT_ON")
 
 
-def _checkpoint_in(folder):
-    final = os.path.join(folder, FINAL_WEIGHTS)
-    if os.path.isfile(final):
-        return final
-    tag = os.path.join(folder, LAST_CHECKPOINT)
-    if os.path.isfile(tag):
-        with open(tag) as f:
-            return os.path.join(folder, f.read().strip())
-    return ""
-
-
-def run_config(path, overrides=()):
-    """The config of a run folder (its config.yaml) or of a config file, with `overrides`."""
-    if os.path.isdir(path):
-        config_file = os.path.join(path, RUN_CONFIG)
-        if not os.path.isfile(config_file):
-            raise ConfigError(f"{path} is not a run folder: it has no {RUN_CONFIG}")
-        return load_config(config_file, overrides)
-    return load_config(path, overrides)
-
-
-def load_run(path, weights="", overrides=()):
-    """(config, weights file) of a run folder (its config.yaml, and model_final.pth or the file named
-    by last_checkpoint) or of a config file (weights: MODEL.WEIGHTS, else OUTPUT_DIR's checkpoint).
-    An explicit `weights` wins; the file's existence is checked when the model is loaded."""
-    cfg = run_config(path, overrides)
-    if os.path.isdir(path):
-        found = weights or _checkpoint_in(path)
-    else:
-        found = weights or cfg.MODEL.WEIGHTS or _checkpoint_in(cfg.OUTPUT_DIR)
-    if not found:
-        raise CheckpointError(f"no trained weights found for {path}: pass a weights file "
-                              f"(a run folder holds {FINAL_WEIGHTS} or {LAST_CHECKPOINT})")
-    return cfg, found
-
-
-def load_run_model(cfg, weights):
-    """The run's model (a DistillationRCNN stays one: in eval mode it is its student) in eval mode,
-    with `weights` loaded strictly; `weights=None` keeps the random initialisation."""
-    model = build_model(cfg)
-    if weights is not None:
-        load_weights_strictly(model, weights)
-    return model.eval()
-
-
 def student_state_dict(model):
     """The state dict of the deployable student: `model`'s without the KD-only modules."""
     return {k: v for k, v in model.state_dict().items() if not k.startswith(KD_ONLY_PREFIX)}
-
-
-def class_names(cfg):
-    """Class names of the run's data sets (test sets first), or class_0.. when none is registered."""
-    num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES
-    for name in list(cfg.DATASETS.TEST) + list(cfg.DATASETS.TRAIN):
-        names = MetadataCatalog.get(name).get("thing_classes", None)
-        if names and len(names) == num_classes:
-            return list(names)
-    return [f"class_{i}" for i in range(num_classes)]
 
 
 def _is_stock(registry, name):

@@ -3,22 +3,17 @@ model on sample pages through the same pre- and post-processing (distildoc_d2.in
 import os
 
 import numpy as np
+import torch
 
 from ..data.synthetic.page_layout import compose_layout_page, page_rngs
 from ..errors import ConfigError
-from ..inference.backends import EagerBackend
+from ..inference.backends import EagerBackend, onnx_runs_on
 from ..inference.predictor import LayoutPredictor
 from .compare import BOX_TOLERANCE, SCORE_TOLERANCE, compare_predictions
-from .deploy_config import (
-    class_names,
-    deployable_config,
-    load_deployed_model,
-    load_run_model,
-    save_weights,
-    student_state_dict,
-)
+from .deploy_config import deployable_config, load_deployed_model, save_weights, student_state_dict
 from .metadata import FILES, build_metadata, write_metadata
 from .program import export_onnx, export_torchscript
+from .run import class_names, load_run_model
 
 FORMATS = ("detectron2", "torchscript", "onnx")
 BACKEND_OF_FORMAT = {"detectron2": "eager", "torchscript": "torchscript", "onnx": "onnx"}
@@ -46,7 +41,7 @@ def export_model(cfg, weights, output_dir, formats=FORMATS, pages=None, device="
     if unknown:
         raise ConfigError(f"unknown export format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     formats = ["detectron2"] + [f for f in FORMATS[1:] if f in formats]
-    run_model = load_run_model(cfg, weights).to(device)
+    run_model = load_run_model(cfg, weights, device)
     deploy_cfg, stock = deployable_config(cfg)
     os.makedirs(output_dir, exist_ok=True)
     config_path, weights_path = (os.path.join(output_dir, name) for name in FILES["detectron2"])
@@ -55,7 +50,7 @@ def export_model(cfg, weights, output_dir, formats=FORMATS, pages=None, device="
         f.write(deploy_cfg.dump())
     save_weights(student_state_dict(run_model), weights_path)
     _, deployed = load_deployed_model(config_path, weights_path, stock, device)
-    source = source or {}
+    source = dict(source or {})
     source.update(meta_architecture=cfg.MODEL.META_ARCHITECTURE, weights=weights or "random initialisation")
     if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN":
         source["methods"] = list(cfg.MODEL.DISTILL.METHODS)
@@ -66,12 +61,15 @@ def export_model(cfg, weights, output_dir, formats=FORMATS, pages=None, device="
     trace_input = reference.preprocess(pages[0]).to(device)
     if "torchscript" in formats:
         export_torchscript(deployed, trace_input, os.path.join(output_dir, FILES["torchscript"][0]))
+        metadata["torchscript_device"] = torch.device(device).type
     if "onnx" in formats:
         export_onnx(deployed, trace_input, os.path.join(output_dir, FILES["onnx"][0]))
     write_metadata(output_dir, metadata)
     expected = reference.predict_images(pages)
     for fmt in formats:
-        candidate = LayoutPredictor.from_export(output_dir, BACKEND_OF_FORMAT[fmt], device)
+        backend = BACKEND_OF_FORMAT[fmt]
+        check_device = device if backend != "onnx" or onnx_runs_on(device) else "cpu"
+        candidate = LayoutPredictor.from_export(output_dir, backend, check_device)
         metadata["checks"][fmt] = compare_predictions(
             expected, candidate.predict_images(pages), metadata["score_threshold"],
             metadata["detections_per_image"], box_tol, score_tol)

@@ -7,7 +7,9 @@ exceed max_size, in which case the longer side is scaled to max_size; bilinear, 
 ResizeShortestEdge); `score_threshold`, `nms_threshold`, `detections_per_image`, `mask_on` and
 `mask_threshold` (0.5: ROI mask probability at which pasted masks are cut); `files` (the formats
 written, relative to the folder); `requires_distildoc_d2`; `source` (run config, weights, method)
-and `checks` (each format compared with the eager model on sample pages).
+`checks` (each format compared with the eager model on sample pages, `check_pages` their sizes)
+and `torchscript_device` (cpu or cuda: the device the TorchScript program was traced on and
+runs on).
 """
 import json
 import os

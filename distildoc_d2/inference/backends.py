@@ -3,7 +3,8 @@ inputs ((3, H, W) float32 tensors) to raw detections per input, tuples of CPU te
 classes, scores[, ROI masks]) as `distildoc_d2.export.program.detect` returns them.
 
 - eager: the Detectron2 model (config + weights). Inputs of equal size run as one batch.
-- torchscript: the traced program, on the device it was exported on; one input at a time.
+- torchscript: the traced program, on the device it was traced on (metadata
+  `torchscript_device`: traced code holds that device); one input at a time.
 - onnx: ONNX Runtime (CPU, or CUDA when onnxruntime-gpu is installed); one input at a time.
 """
 import warnings
@@ -18,6 +19,11 @@ from ..export.metadata import export_file
 from ..export.program import check_exportable, detect_batch
 
 BACKENDS = ("eager", "torchscript", "onnx")
+
+
+def onnx_runs_on(device):
+    """Whether the installed ONNX Runtime can run on `device` (cuda needs onnxruntime-gpu)."""
+    return torch.device(device).type == "cpu" or "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
 
 def _to_cpu(outputs):
@@ -72,8 +78,8 @@ class OnnxBackend:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         providers = ["CPUExecutionProvider"]
-        if str(device).startswith("cuda"):
-            if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        if torch.device(device).type == "cuda":
+            if not onnx_runs_on(device):
                 raise ConfigError("the onnx backend on cuda needs onnxruntime-gpu (CUDAExecutionProvider)")
             providers.insert(0, "CUDAExecutionProvider")
         self.session = onnxruntime.InferenceSession(path, options, providers=providers)
@@ -91,6 +97,10 @@ def load_backend(folder, metadata, name, device="cpu"):
                                        export_file(folder, metadata, "detectron2", 1), stock, device)
         return EagerBackend(model, device)
     if name == "torchscript":
+        traced_on = metadata.get("torchscript_device", "cpu")
+        if torch.device(device).type != traced_on:
+            raise ConfigError(f"the TorchScript program in {folder} was traced on {traced_on} and runs only there; "
+                              f"export it again with tools/export_model.py --device {torch.device(device).type}")
         return TorchScriptBackend(export_file(folder, metadata, "torchscript"), device)
     if name == "onnx":
         return OnnxBackend(export_file(folder, metadata, "onnx"), device, threads=torch.get_num_threads())

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from .inputs import InputError, check_page_size, expand_inputs, is_pdf, read_image, select_pages
+from .inputs import (InputError, check_page_size, expand_inputs, is_pdf, missing_pages_message, read_image,
+                     select_pages)
 from .pdf import DEFAULT_DPI, page_sizes, pixels_at, render_page
 from .predictor import with_pdf_coordinates
 from .writers import CocoResults, draw_layout, save_png, write_json
@@ -88,8 +89,7 @@ class BatchRun:
                 continue
             selected, missing = select_pages(self.page_ranges, len(sizes))
             if missing:
-                self._fail(path, None, f"the PDF has {len(sizes)} pages; page(s) {', '.join(map(str, missing))} "
-                                       "do not exist")
+                self._fail(path, None, missing_pages_message(len(sizes), missing))
             for page in selected:
                 jobs.append(PageJob(path, f"{name}_p{page:03d}", page, len(sizes), sizes[page - 1]))
         return jobs

@@ -38,13 +38,12 @@ def expand_inputs(arguments):
     files, errors = [], []
     for arg in arguments:
         if os.path.isdir(arg):
-            found = _in_folder(arg)
-            message = "folder holds no images or PDFs"
+            found, message = _in_folder(arg), "the folder holds no images or PDFs"
         elif os.path.isfile(arg):
-            found = [arg]
+            found, message = [arg], ""
         else:
             found = sorted(p for p in glob.glob(arg, recursive=True) if os.path.isfile(p))
-            message = "no such file" if not glob.has_magic(arg) else "pattern matches no file"
+            message = "the pattern matches no file" if glob.has_magic(arg) else "no such file"
         if found:
             files += found
         else:
@@ -81,6 +80,12 @@ def select_pages(ranges, num_pages):
     for start, end in ranges:
         wanted.update(range(start, (end if end is not None else max(num_pages, start)) + 1))
     return sorted(p for p in wanted if p <= num_pages), sorted(p for p in wanted if p > num_pages)
+
+
+def missing_pages_message(num_pages, missing):
+    """The error message for requested pages a document of `num_pages` pages does not have."""
+    return (f"the PDF has {num_pages} page{'s' if num_pages != 1 else ''}; "
+            f"page(s) {', '.join(map(str, missing))} do not exist")
 
 
 def check_page_size(width, height, max_pixels):

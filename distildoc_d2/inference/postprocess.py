@@ -26,7 +26,7 @@ class Postprocessor:
         """Regions {category, category_id, score, bbox[, mask]} (bbox x0 y0 x1 y1 in page pixels)
         for raw `outputs` of an input of `input_size` (h, w) made from a page of `page_size` (h, w)."""
         boxes, classes, scores = outputs[:3]
-        keep = scores >= self.score_threshold
+        keep = scores >= max(self.score_threshold, 0.0)  # also drops the placeholder row (score -1)
         instances = Instances(tuple(input_size))
         instances.pred_boxes = Boxes(boxes[keep].float())
         instances.pred_classes = classes[keep]

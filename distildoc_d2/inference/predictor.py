@@ -1,9 +1,11 @@
 """LayoutPredictor: pages in, layout regions out, with any backend of an export folder (or a
 run's eager model). The API is documented in distildoc_d2/inference/__init__.py."""
-from ..export.deploy_config import class_names, deployable_config, load_run, load_run_model
+from ..export.deploy_config import deployable_config
 from ..export.metadata import build_metadata, load_metadata
+from ..export.run import class_names, load_run, load_run_model
 from .backends import EagerBackend, load_backend
-from .inputs import DEFAULT_MAX_PIXELS, InputError, as_rgb_array, check_page_size, parse_page_ranges, select_pages
+from .inputs import (DEFAULT_MAX_PIXELS, InputError, as_rgb_array, check_page_size, missing_pages_message,
+                     parse_page_ranges, select_pages)
 from .pdf import DEFAULT_DPI, page_sizes, pixels_at, render_page
 from .postprocess import Postprocessor
 from .preprocess import Preprocessor
@@ -46,7 +48,7 @@ class LayoutPredictor:
     def from_run(cls, path, weights="", overrides=(), device="cpu", **options):
         """An eager predictor on a run folder or config file (weights as tools/export_model.py finds them)."""
         cfg, weights = load_run(path, weights, overrides)
-        model = load_run_model(cfg, weights)
+        model = load_run_model(cfg, weights, device)
         deploy_cfg, stock = deployable_config(cfg)
         metadata = build_metadata(deploy_cfg, class_names(cfg), model.backbone.size_divisibility, stock, (),
                                   {"config": path, "weights": weights})
@@ -86,7 +88,7 @@ class LayoutPredictor:
         ranges = parse_page_ranges(pages) if isinstance(pages, str) or pages is None else [(p, p) for p in pages]
         selected, missing = select_pages(ranges, len(sizes))
         if missing:
-            raise InputError(f"{path} has {len(sizes)} pages; page(s) {', '.join(map(str, missing))} do not exist")
+            raise InputError(f"{path}: {missing_pages_message(len(sizes), missing)}")
         results = []
         for start in range(0, len(selected), self.batch_size):
             numbers = selected[start:start + self.batch_size]

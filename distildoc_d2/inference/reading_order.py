@@ -55,8 +55,7 @@ def reading_order(boxes):
             breaks.update(members)
     breaks = sorted(breaks, key=lambda i: (_center_y(boxes[i]), boxes[i][0]))
     bands = [[] for _ in range(len(breaks) + 1)]
-    for i in narrow:
-        if i not in breaks:
+    for i in set(narrow) - set(breaks):
             band = sum(1 for b in breaks if _center_y(boxes[b]) <= _center_y(boxes[i]))
             bands[band].append(i)
     order = []

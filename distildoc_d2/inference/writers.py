@@ -51,7 +51,8 @@ class CocoResults:
     single PDF: its page numbers) and category ids are class index + 1. With `gt_file` (a COCO
     json), a page gets the id of the ground-truth image with its file name (base name) and, for a
     PDF, its `page` number; classes map by name; boxes are scaled to that image's width and height
-    (so pages rendered at another dpi still match). Pages the ground truth lacks are left out."""
+    (so pages rendered at another dpi still match). Pages the ground truth lacks are left out.
+Masks become `segmentation` only where no scaling is needed (page size = ground-truth size)."""
 
     def __init__(self, class_names, gt_file=None):
         self.class_names = list(class_names)

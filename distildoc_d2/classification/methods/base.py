@@ -30,7 +30,7 @@ class DistillationMethod(nn.Module):
     needs_teacher = True
     # Whether the student keeps its own classifier head (SimKD uses the teacher's instead).
     student_has_head = True
-    # Outputs of the student the losses read, and those `predict` reads.
+    # Outputs of the student the losses read, and the one `predict` reads.
     student_outputs = ("logits",)
     prediction_outputs = ("logits",)
     # Outputs of the teacher the losses read; "logits" and "pre_logits" can be cached.
@@ -46,9 +46,16 @@ class DistillationMethod(nn.Module):
         """A dict of named loss tensors whose sum is minimised."""
         raise NotImplementedError
 
+    def prediction_head(self):
+        """The module that turns the student's prediction output into class logits, or None
+        when that output is the logits already."""
+        return None
+
     def predict(self, student_out):
         """Class logits of the trained student from its `prediction_outputs`."""
-        return student_out["logits"]
+        head = self.prediction_head()
+        output = student_out[self.prediction_outputs[0]]
+        return output if head is None else head(output)
 
 
 def full_precision(tensor):

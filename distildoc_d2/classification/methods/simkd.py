@@ -72,5 +72,5 @@ class SimKD(DistillationMethod):
         projected = full_precision(self.projector(student_out[self._student_key]))
         return {"loss_simkd": self.weight * F.mse_loss(projected, full_precision(teacher_out["pre_logits"]))}
 
-    def predict(self, student_out):
-        return self.teacher_head(self.projector(student_out[self._student_key]))
+    def prediction_head(self):
+        return nn.Sequential(self.projector, self.teacher_head)
