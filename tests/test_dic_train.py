@@ -8,6 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
+import timm
 import torch
 from PIL import Image
 
@@ -23,7 +24,8 @@ from distildoc_d2.classification.comparison import format_table, run_comparison
 from distildoc_d2.classification.config import add_classification_config
 from distildoc_d2.classification.distiller import build_teacher
 from distildoc_d2.classification.images import load_page_tensor
-from distildoc_d2.classification.loader import CheckedBatches, PageDataset, build_test_loader, collate_pages
+from distildoc_d2.classification.loader import CheckedBatches, PageDataset, collate_pages
+from distildoc_d2.classification.models import ImageClassifier, build_classifier, load_backbone_weights
 from distildoc_d2.classification.run import validate_classification_config
 from distildoc_d2.classification.teacher_cache import compute_teacher_cache
 from distildoc_d2.classification.trainer import DICTrainer
@@ -265,6 +267,25 @@ def test_folder_sets_map_class_names_and_nk_subsets_are_balanced(tmp_path):
         get_classification_dataset("test_rvlcdipn")
 
 
+def test_backbone_weights_load_all_but_the_head_and_resample_vit_positions(tmp_path):
+    source = timm.create_model("resnet10t", pretrained=False, num_classes=1000)
+    torch.save(source.state_dict(), tmp_path / "resnet.pth")
+    cfg = dic_cfg(STUDENT_CONFIG, "MODEL.CLASSIFIER.BACKBONE_WEIGHTS", tmp_path / "resnet.pth")
+    student = build_classifier(cfg.MODEL.CLASSIFIER, (32, 24))
+    assert torch.equal(student.net.conv1[0].weight, source.conv1[0].weight)
+    assert student.net.fc.out_features == 16  # the file's 1000-class head is left out
+    vit = timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=32, depth=1, num_classes=5)
+    torch.save({"model": vit.state_dict()}, tmp_path / "vit.pth")
+    target = timm.create_model("vit_tiny_patch16_224", pretrained=False, img_size=(48, 32), depth=1, num_classes=16)
+    load_backbone_weights(ImageClassifier(target, (0.5,) * 3, (0.5,) * 3), str(tmp_path / "vit.pth"))
+    assert target.pos_embed.shape[1] == 1 + 3 * 2
+    assert torch.equal(target.blocks[0].attn.qkv.weight, vit.blocks[0].attn.qkv.weight)
+    other = timm.create_model("resnet18", pretrained=False)
+    torch.save(other.state_dict(), tmp_path / "other.pth")
+    with pytest.raises(CheckpointError, match="does not match"):
+        load_backbone_weights(student, str(tmp_path / "other.pth"))
+
+
 # ---- tools (subprocess) ----
 
 @pytest.fixture(scope="module")
@@ -324,7 +345,8 @@ def test_simkd_with_cache_then_export_loads_without_teacher(trained_teacher, cls
     page_file = get_classification_dataset("distildoc_demo_cls_test")[0]["file_name"]
     page = Image.open(page_file).convert("RGB").resize((width, height), Image.BILINEAR)
     x = torch.from_numpy(np.asarray(page).copy()).permute(2, 0, 1).float().div(255).unsqueeze(0)
-    probs = program(x).softmax(dim=1)[0]
+    with torch.no_grad():
+        probs = program(x).softmax(dim=1)[0]
     assert meta["class_names"] == classification_metadata("distildoc_demo_cls_test")["class_names"]
     cfg = load_config(str(output / "config.yaml"), (), extra_setup=(add_classification_config,))
     model = DICTrainer.build_model(cfg)

@@ -168,7 +168,8 @@ def test_reading_order_follows_columns():
     assert [boxes[ranks.index(k)] for k in range(len(boxes))] == expected
     single_column = [(50, 300, 550, 400), (50, 100, 200, 120), (50, 130, 550, 280)]
     assert reading_order(single_column) == [2, 0, 1]
-    three_columns = [(400, 50, 550, 90), (50, 50, 200, 90), (225, 100, 375, 150), (225, 50, 375, 90), (50, 100, 200, 150)]
+    three_columns = [(400, 50, 550, 90), (50, 50, 200, 90), (225, 100, 375, 150), (225, 50, 375, 90),
+                     (50, 100, 200, 150)]
     assert reading_order(three_columns) == [4, 0, 3, 2, 1]
     assert reading_order([]) == []
 

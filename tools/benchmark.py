@@ -33,28 +33,16 @@ from tqdm import tqdm
 
 from distildoc_d2.errors import CheckpointError, DistilDocError
 from distildoc_d2.evaluation.model_size import count_gflops, count_parameters
-from distildoc_d2.export.run import load_run, run_config
 from distildoc_d2.export.exporter import FORMATS, export_model, sample_pages
+from distildoc_d2.export.run import load_run, run_config
 from distildoc_d2.inference import LayoutPredictor
 from distildoc_d2.inference.backends import BACKENDS, onnx_runs_on
+from distildoc_d2.inference.batch import read_pages
 from distildoc_d2.inference.benchmark import time_predictors
-from distildoc_d2.inference.inputs import expand_inputs, is_pdf, read_image
-from distildoc_d2.inference.pdf import DEFAULT_DPI, page_sizes, render_page
 
 
 def _pages(args):
-    if not args.images:
-        return sample_pages(args.pages)
-    files, missing = expand_inputs(args.images)
-    if missing:
-        raise DistilDocError(f"--images {missing[0][0]}: {missing[0][1]}")
-    pages = []
-    for path in files:
-        if is_pdf(path):
-            pages += [render_page(path, n, DEFAULT_DPI) for n in range(1, len(page_sizes(path)) + 1)]
-        else:
-            pages.append(read_image(path))
-    return pages[:args.pages]
+    return read_pages(args.images, args.pages) if args.images else sample_pages(args.pages)
 
 
 def _model(path, args):
@@ -106,14 +94,15 @@ def _load_models(args, pages, device, tmp):
     return predictors, rows
 
 
-def benchmark(args, pages, devices, bar):
+def benchmark(args, pages, devices):
     """Rows of measurements for every device, model and backend (timed interleaved per device)."""
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for device in devices:
             predictors, rows = _load_models(args, pages, device, tmp)
-            bar.set_description(f"timing on {device}")
-            timings = time_predictors(predictors, pages, args.warmup, on_page=lambda: bar.update(1))
+            total = len(predictors) * (args.warmup + len(pages))
+            with tqdm(total=total, unit="page", desc=f"timing on {device}", file=sys.stderr) as bar:
+                timings = time_predictors(predictors, pages, args.warmup, on_page=lambda: bar.update(1))
             for key, row in rows.items():
                 row.update(timings[key])
                 results.append(row)
@@ -144,7 +133,8 @@ def main(argv=None):
     parser.add_argument("--student", action="append", default=[], help="a student's config or run folder (repeat)")
     parser.add_argument("--images", nargs="+", default=[], help="pages to time on (default: generated pages)")
     parser.add_argument("--pages", type=int, default=10, help="number of timed pages")
-    parser.add_argument("--warmup", type=int, default=2, help="untimed pages first (TorchScript optimises on its second run)")
+    parser.add_argument("--warmup", type=int, default=2,
+                        help="untimed pages first (TorchScript optimises its graph during the first runs)")
     parser.add_argument("--long-side", type=int, default=800, help="resize pages to this longer side (0: configs')")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
@@ -162,24 +152,25 @@ def main(argv=None):
         pages = _pages(args)
         if not pages:
             raise DistilDocError("no pages to time")
-        total = len(devices) * (1 + len(args.student)) * len(args.backends) * (args.warmup + len(pages))
-        with tqdm(total=total, unit="page", file=sys.stderr) as bar:
-            rows = benchmark(args, pages, devices, bar)
+        rows = benchmark(args, pages, devices)
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     _add_ratios(rows)
     settings = {"command": " ".join(["python", "tools/benchmark.py"] + (argv if argv is not None else sys.argv[1:])),
                 "pages": len(pages), "page_size": list(pages[0].shape[:2]), "long_side": args.long_side,
-                "warmup": args.warmup, "threads": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-                "cuda": torch.cuda.get_device_name(0) if "cuda" in devices else None, "torch": torch.__version__}
+                "warmup": args.warmup, "threads": torch.get_num_threads(),
+                "cpu": platform.processor() or platform.machine(),
+                "cuda": torch.cuda.get_device_name(0) if "cuda" in devices else None, "torch": torch.__version__,
+                "load_average_1_5_15_min_at_end": list(os.getloadavg())}
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     with open(args.output, "w") as f:
         json.dump({"settings": settings, "rows": rows}, f, indent=2)
     print(markdown_table(rows))
+    load = ", ".join(f"{v:.1f}" for v in settings["load_average_1_5_15_min_at_end"])
     print(f"\n{len(pages)} pages of {pages[0].shape[1]}x{pages[0].shape[0]} px, batch 1, {settings['threads']} CPU "
-          f"threads, after {args.warmup} warm-up page(s); whole pipeline (resize, model, post-processing). "
-          f"All numbers: {args.output}")
+          f"threads, after {args.warmup} warm-up page(s); whole pipeline (resize, model, post-processing); "
+          f"system load average at the end {load} (1, 5, 15 min). All numbers: {args.output}")
     failed = [f"{r['model']} {r['backend']} {r['device']}" for r in rows if not r["export_check_ok"]]
     if failed:
         print(f"warning: export check failed for {', '.join(failed)}", file=sys.stderr)

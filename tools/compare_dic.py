@@ -44,7 +44,8 @@ def main(argv=None):
         table = run_comparison(
             args.config_dir, args.teacher, args.student, args.output_dir, args.opts, num_gpus=args.num_gpus,
             teacher_weights=args.teacher_weights, reuse=args.reuse, throughput_batch=args.throughput_batch,
-            cpu_threads=args.cpu_threads, jobs=args.jobs, progress=lambda line: print(line, file=sys.stderr, flush=True))
+            cpu_threads=args.cpu_threads, jobs=args.jobs,
+            progress=lambda line: print(line, file=sys.stderr, flush=True))
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

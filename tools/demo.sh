@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Install everything (idempotent), generate the built-in document data and run the main job on
-# CPU: train a Mask R-CNN teacher on the synthetic pages and print its evaluation table.
-# Outputs go to $OUTPUT (default: output/demo); the data to $DISTILDOC_DATASETS (default: datasets).
+# The main job on the built-in demo data, on CPU, after installing everything (idempotent):
+#   1. generate the synthetic document data (layout pages, classification pages, PDFs);
+#   2. layout: train the teacher (Mask R-CNN R50-FPN), the student (R18, 128-channel FPN)
+#      without KD and with two KD methods, and print the comparison table;
+#   3. export the distilled student (Detectron2 config + weights, TorchScript, ONNX), each
+#      format checked against the eager model;
+#   4. predict the layout of a sample PDF with the ONNX export (JSON + drawn pages);
+#   5. classification: teacher, student without KD and with each KD method; one table with
+#      accuracy and calibration.
+# Outputs: $OUTPUT (default output/demo); data: $DISTILDOC_DATASETS (default datasets).
+# Finished steps are reused when the script is run again.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/install.sh"
@@ -10,11 +18,23 @@ PY="${VENV:-$ROOT/.venv}/bin/python"
 export DISTILDOC_DATASETS="${DISTILDOC_DATASETS:-$ROOT/datasets}"
 OUTPUT="${OUTPUT:-$ROOT/output/demo}"
 
-echo "[demo] 1/2 generating the built-in document data in $DISTILDOC_DATASETS/demo"
+echo "[demo] 1/5 generating the built-in document data in $DISTILDOC_DATASETS/demo"
 "$PY" tools/generate_data.py --out "$DISTILDOC_DATASETS/demo"
 
-echo "[demo] 2/2 training the teacher (Mask R-CNN R50-FPN) on CPU; log: $OUTPUT/teacher_R50_FPN/log.txt"
-"$PY" tools/train_net.py --config-file configs/demo/teacher_R50_FPN.yaml \
-  MODEL.DEVICE cpu OUTPUT_DIR "$OUTPUT/teacher_R50_FPN" "$@"
+echo "[demo] 2/5 layout: teacher -> students without and with KD (logs in $OUTPUT/layout/*/log.txt)"
+"$PY" tools/compare_kd.py --teacher-config configs/demo/teacher_R50_FPN.yaml \
+  --configs configs/demo/feature_mse_R50_to_R18.yaml configs/demo/roi_kd_R50_to_R18.yaml \
+  --output "$OUTPUT/layout" MODEL.DEVICE cpu
 
-"$PY" tools/show_results.py "$OUTPUT/teacher_R50_FPN"
+echo "[demo] 3/5 exporting the distilled student to $OUTPUT/export"
+"$PY" tools/export_model.py "$OUTPUT/layout/feature_mse_R50_to_R18" --output "$OUTPUT/export" \
+  --sample "$DISTILDOC_DATASETS/demo/pdfs/doc_000.pdf"
+
+echo "[demo] 4/5 layout of a sample PDF with the ONNX export -> $OUTPUT/pdf_layout"
+"$PY" tools/predict.py --model "$OUTPUT/export" --backend onnx --visualize \
+  "$DISTILDOC_DATASETS/demo/pdfs/doc_000.pdf" --output "$OUTPUT/pdf_layout"
+
+echo "[demo] 5/5 document image classification: teacher, students without and with KD"
+"$PY" tools/compare_dic.py --output-dir "$OUTPUT/classification" --reuse
+
+echo "[demo] done: tables in $OUTPUT/layout/comparison.md and $OUTPUT/classification; layout of the PDF in $OUTPUT/pdf_layout"

@@ -45,23 +45,9 @@ import sys
 
 from distildoc_d2.errors import DistilDocError
 from distildoc_d2.export.compare import BOX_TOLERANCE, SCORE_TOLERANCE, describe
-from distildoc_d2.export.run import load_run, run_config
 from distildoc_d2.export.exporter import FORMATS, export_model, sample_pages
-from distildoc_d2.inference.inputs import expand_inputs, is_pdf, read_image
-from distildoc_d2.inference.pdf import DEFAULT_DPI, page_sizes, render_page
-
-
-def _sample_pages(paths, limit):
-    files, missing = expand_inputs(paths)
-    if missing:
-        raise DistilDocError(f"--sample {missing[0][0]}: {missing[0][1]}")
-    pages = []
-    for path in files:
-        if is_pdf(path):
-            pages += [render_page(path, n, DEFAULT_DPI) for n in range(1, len(page_sizes(path)) + 1)]
-        else:
-            pages.append(read_image(path))
-    return pages[:limit]
+from distildoc_d2.export.run import load_run, run_config
+from distildoc_d2.inference.batch import read_pages
 
 
 def main(argv=None):
@@ -86,7 +72,7 @@ def main(argv=None):
         else:
             cfg, weights = load_run(path, args.weights, args.opts)
         output = args.output or os.path.join(path if os.path.isdir(path) else cfg.OUTPUT_DIR, "export")
-        pages = _sample_pages(args.sample, args.check_pages) if args.sample else sample_pages(args.check_pages)
+        pages = read_pages(args.sample, args.check_pages) if args.sample else sample_pages(args.check_pages)
         if not pages:
             raise DistilDocError("no sample pages to check the export on")
         metadata = export_model(cfg, weights, output, args.formats, pages, args.device, args.box_tol, args.score_tol,

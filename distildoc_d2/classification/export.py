@@ -14,7 +14,8 @@ preprocessing. Loading it:
     height, width = meta["input_size"]
     page = Image.open("page.png").convert("RGB").resize((width, height), Image.BILINEAR)
     x = torch.from_numpy(np.asarray(page).copy()).permute(2, 0, 1).float().div(255).unsqueeze(0)
-    probs = model(x).softmax(dim=1)[0]
+    with torch.no_grad():
+        probs = model(x).softmax(dim=1)[0]
     print(meta["class_names"][int(probs.argmax())], float(probs.max()))
 
 (`meta["resize_mode"]` "pad" means: fit the page inside (height, width) keeping its aspect

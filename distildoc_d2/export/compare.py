@@ -35,25 +35,29 @@ def _match_page(reference, candidate):
 
 def compare_predictions(reference, candidate, score_threshold, detections_per_image,
                         box_tol=BOX_TOLERANCE, score_tol=SCORE_TOLERANCE):
-    """Report comparing two lists of page dicts (same pages, same order): counts, matched pairs,
-    largest box and score differences of matched pairs, unexplained unmatched detections and `ok`."""
+    """Report comparing two lists of page dicts (same pages, same order): counts, pairs matched
+    within tolerance, largest box and score differences over the pairs (each reference detection
+    with its nearest same-class candidate) that must match, unexplained unmatched detections, `ok`."""
     report = {"pages": len(reference), "reference_detections": 0, "candidate_detections": 0, "matched": 0,
               "max_box_diff": 0.0, "max_score_diff": 0.0, "unmatched": 0, "box_tol": box_tol, "score_tol": score_tol}
     for ref_page, cand_page in zip(reference, candidate):
         ref, cand = ref_page["regions"], cand_page["regions"]
         report["reference_detections"] += len(ref)
         report["candidate_detections"] += len(cand)
+        cutoff = max(_cutoff(ref, score_threshold, detections_per_image),
+                     _cutoff(cand, score_threshold, detections_per_image))
         matched_ids = set()
         for a, b in _match_page(ref, cand):
             box_diff, score_diff = _box_diff(a, b), abs(a["score"] - b["score"])
-            if box_diff <= box_tol and score_diff <= score_tol:
-                matched_ids.update((id(a), id(b)))
-                report["matched"] += 1
+            matched = box_diff <= box_tol and score_diff <= score_tol
+            if matched or max(a["score"], b["score"]) > cutoff + score_tol:
                 report["max_box_diff"] = max(report["max_box_diff"], box_diff)
                 report["max_score_diff"] = max(report["max_score_diff"], score_diff)
-        cutoff = max(_cutoff(ref, score_threshold, detections_per_image),
-                     _cutoff(cand, score_threshold, detections_per_image))
-        report["unmatched"] += sum(1 for r in ref + cand if id(r) not in matched_ids and r["score"] > cutoff + score_tol)
+            if matched:
+                matched_ids.update((id(a), id(b)))
+                report["matched"] += 1
+        unexplained = [r for r in ref + cand if id(r) not in matched_ids and r["score"] > cutoff + score_tol]
+        report["unmatched"] += len(unexplained)
     report["ok"] = report["unmatched"] == 0 and len(reference) == len(candidate)
     return report
 

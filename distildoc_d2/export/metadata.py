@@ -61,7 +61,8 @@ def load_metadata(folder):
     """Read folder/metadata.json, with a ConfigError naming the problem."""
     path = os.path.join(folder, METADATA_FILE)
     if not os.path.isfile(path):
-        raise ConfigError(f"{folder} is not an export folder: it has no {METADATA_FILE} (tools/export_model.py writes it)")
+        raise ConfigError(f"{folder} is not an export folder: it has no {METADATA_FILE} "
+                          "(tools/export_model.py writes it)")
     try:
         with open(path) as f:
             metadata = json.load(f)

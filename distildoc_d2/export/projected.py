@@ -36,5 +36,6 @@ def build_projected_backbone(cfg, input_shape):
     body_cfg.defrost()
     body_cfg.MODEL.BACKBONE.NAME = node.BODY
     body = build_backbone(body_cfg, input_shape)
-    shapes = {name: ShapeSpec(channels=node.OUT_CHANNELS, stride=spec.stride) for name, spec in body.output_shape().items()}
+    shapes = {name: ShapeSpec(channels=node.OUT_CHANNELS, stride=spec.stride)
+              for name, spec in body.output_shape().items()}
     return ProjectedBackbone(body, shapes, node.PROJECTOR)

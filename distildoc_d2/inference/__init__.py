@@ -19,6 +19,8 @@ tools/export_model.py. `LayoutPredictor.from_run(path, weights="", overrides=(),
 - `predict_pdf(path, dpi=144, pages=None) -> list[dict]`: `pages` is None (all), "1-3,5,8-" or a
   list of 1-based numbers.
 - `class_names`, `metadata` (the export's metadata JSON), `score_threshold`.
+- The three stages, for timing: `preprocess(rgb) -> model input`, `backend([inputs]) -> raw
+  outputs`, `finish(outputs, model_input, (h, w)) -> page dict`.
 
 Page dict: `width`, `height` (page pixels) and `regions`, sorted by reading order, each
 `{"category": str, "category_id": int (index into class_names), "score": float,

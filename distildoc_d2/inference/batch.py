@@ -38,6 +38,25 @@ class BatchSummary:
     failures: list
 
 
+def read_pages(arguments, limit, dpi=DEFAULT_DPI):
+    """RGB arrays of the first `limit` pages of `arguments` (images, PDFs, folders, globs), for
+    checks and benchmarks; InputError for an argument that matches nothing or an unreadable file."""
+    files, missing = expand_inputs(arguments)
+    if missing:
+        raise InputError(f"{missing[0][0]}: {missing[0][1]}")
+    pages = []
+    for path in files:
+        try:
+            numbers = range(1, len(page_sizes(path)) + 1) if is_pdf(path) else [None]
+            for number in numbers:
+                if len(pages) == limit:
+                    return pages
+                pages.append(read_image(path) if number is None else render_page(path, number, dpi))
+        except InputError as err:
+            raise InputError(f"{path}: {err}") from None
+    return pages
+
+
 class _Names:
     """Output names unique across inputs whose base names collide."""
 
@@ -54,7 +73,7 @@ class _Names:
 
 
 class BatchRun:
-    """Predict every page of `inputs` (files, folders, globs) with `predictor` into `output_dir`."""
+    """Predicts every page of the inputs given to `run` with `predictor` into `output_dir`."""
 
     def __init__(self, predictor, output_dir, page_ranges=None, dpi=DEFAULT_DPI, visualize=False, coco_results=None,
                  coco_gt=None, progress=True, stream=None):
