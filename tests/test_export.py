@@ -8,6 +8,7 @@ import sys
 
 import cv2
 import numpy as np
+import onnxruntime
 import pytest
 import torch
 import yaml
@@ -20,6 +21,7 @@ from distildoc_d2 import load_config
 from distildoc_d2.data.categories import DOCLAYNET_CLASSES
 from distildoc_d2.export.compare import compare_predictions
 from distildoc_d2.export.exporter import export_model, sample_pages
+from distildoc_d2.export.program import AxisWiseGroupNorm
 from distildoc_d2.inference import LayoutPredictor
 
 from conftest import REPO, TINY_MODEL, run_tool
@@ -196,3 +198,17 @@ def test_an_export_that_differs_fails_the_check(exported, tmp_path, monkeypatch,
     captured = capsys.readouterr()
     assert "  detectron2" in captured.out and ": OK" in captured.out
     assert "MISMATCH" in captured.out and "error: onnx export(s) do not reproduce the eager model" in captured.err
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_onnx_group_norm_keeps_float32_precision(tmp_path):
+    torch.manual_seed(0)
+    norm = torch.nn.GroupNorm(32, 64).eval()
+    pages = torch.randn(1, 64, 300, 200) + 300
+    with torch.no_grad():
+        expected = torch.nn.functional.group_norm(pages.double(), 32, norm.weight.double(), norm.bias.double())
+        np.testing.assert_allclose(AxisWiseGroupNorm(norm)(pages).numpy(), norm(pages).numpy(), atol=1e-4)
+    path = str(tmp_path / "group_norm.onnx")
+    torch.onnx.export(AxisWiseGroupNorm(norm), (pages,), path, dynamo=False, opset_version=17, input_names=["x"])
+    output = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": pages.numpy()})[0]
+    assert np.abs(output - expected.numpy()).max() < 2e-4

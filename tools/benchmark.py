@@ -6,7 +6,7 @@ eager, TorchScript and ONNX Runtime backends, plus each student's speed relative
 
     python tools/benchmark.py --teacher configs/demo/teacher_R101_FPN.yaml \\
         --student configs/demo/feature_mse_R50_to_R18.yaml \\
-        --student configs/demo/student_R18_FPN128_fast.yaml --long-side 800 --pages 10 \\
+        --student configs/demo/feature_mse_R50_to_R18-fast.yaml --long-side 800 --pages 10 \\
         --output output/benchmark.json
 
 Models are config files or run folders. Trained weights are used when they exist (a run

@@ -27,7 +27,9 @@ receives:
   device of --device. Sizes stay symbolic in the trace, so one program takes pages of any height
   and width (checked here on portrait and landscape pages); batch size 1.
 - model.onnx: the same trace exported with torch.onnx.export(dynamo=False), opset 17, dynamic
-  height, width and detection count; runs in ONNX Runtime (CPU).
+  height, width and detection count; runs in ONNX Runtime (CPU). GroupNorm layers are written
+  out with means over one axis at a time, because ONNX Runtime's single-pass float32 sums over a
+  whole page-sized group lose about three digits (see distildoc_d2/export/program.py).
 - metadata.json: class names, input format (BGR/RGB), pixel mean/std, resize rule (min/max
   size), size divisibility, score threshold, and the check reports.
 

@@ -1,11 +1,11 @@
 """Whether two predictors give the same detections on the same pages, within tolerances.
 
-Detections are matched one to one per page and class (reference detections by decreasing score,
-each to the unmatched candidate box with the smallest largest-coordinate difference). A pair
-matches when every box coordinate differs by at most `box_tol` page pixels and the scores by at
-most `score_tol`. A detection may stay unmatched only when its score is within `score_tol` of the
-cut-off that kept it (the score threshold, or the lowest kept score when a page holds the maximum
-number of detections): tiny numeric differences legitimately move such detections across it.
+Detections are matched one to one per page and class: each reference detection, by decreasing
+score, to the closest still unmatched candidate whose box coordinates all differ by at most
+`box_tol` page pixels and whose score differs by at most `score_tol`. A detection may stay
+unmatched only when its score is within `score_tol` of the cut-off that kept it (the score
+threshold, or the lowest kept score when a page holds the maximum number of detections): tiny
+numeric differences legitimately move such detections across it.
 """
 BOX_TOLERANCE = 0.1
 SCORE_TOLERANCE = 1e-4
@@ -21,43 +21,41 @@ def _box_diff(a, b):
     return max(abs(x - y) for x, y in zip(a["bbox"], b["bbox"]))
 
 
-def _match_page(reference, candidate):
+def _match_page(reference, candidate, box_tol, score_tol):
     pairs, free = [], list(candidate)
     for ref in sorted(reference, key=lambda r: -r["score"]):
-        same_class = [c for c in free if c["category_id"] == ref["category_id"]]
-        if not same_class:
-            continue
-        best = min(same_class, key=lambda c: _box_diff(ref, c))
-        pairs.append((ref, best))
-        free.remove(best)
+        close = [c for c in free if c["category_id"] == ref["category_id"] and _box_diff(ref, c) <= box_tol
+                 and abs(c["score"] - ref["score"]) <= score_tol]
+        if close:
+            best = min(close, key=lambda c: _box_diff(ref, c))
+            pairs.append((ref, best))
+            free.remove(best)
     return pairs
 
 
 def compare_predictions(reference, candidate, score_threshold, detections_per_image,
                         box_tol=BOX_TOLERANCE, score_tol=SCORE_TOLERANCE):
-    """Report comparing two lists of page dicts (same pages, same order): counts, pairs matched
-    within tolerance, largest box and score differences over the pairs (each reference detection
-    with its nearest same-class candidate) that must match, unexplained unmatched detections, `ok`."""
+    """Report comparing two lists of page dicts (same pages, same order): detection counts, pairs
+    matched within tolerance and their largest box and score differences, the detections left
+    unmatched above the cut-off (and the highest score among them), and `ok`."""
     report = {"pages": len(reference), "reference_detections": 0, "candidate_detections": 0, "matched": 0,
-              "max_box_diff": 0.0, "max_score_diff": 0.0, "unmatched": 0, "box_tol": box_tol, "score_tol": score_tol}
+              "max_box_diff": 0.0, "max_score_diff": 0.0, "unmatched": 0, "unmatched_max_score": 0.0,
+              "box_tol": box_tol, "score_tol": score_tol}
     for ref_page, cand_page in zip(reference, candidate):
         ref, cand = ref_page["regions"], cand_page["regions"]
         report["reference_detections"] += len(ref)
         report["candidate_detections"] += len(cand)
+        matched_ids = set()
+        for a, b in _match_page(ref, cand, box_tol, score_tol):
+            matched_ids.update((id(a), id(b)))
+            report["matched"] += 1
+            report["max_box_diff"] = max(report["max_box_diff"], _box_diff(a, b))
+            report["max_score_diff"] = max(report["max_score_diff"], abs(a["score"] - b["score"]))
         cutoff = max(_cutoff(ref, score_threshold, detections_per_image),
                      _cutoff(cand, score_threshold, detections_per_image))
-        matched_ids = set()
-        for a, b in _match_page(ref, cand):
-            box_diff, score_diff = _box_diff(a, b), abs(a["score"] - b["score"])
-            matched = box_diff <= box_tol and score_diff <= score_tol
-            if matched or max(a["score"], b["score"]) > cutoff + score_tol:
-                report["max_box_diff"] = max(report["max_box_diff"], box_diff)
-                report["max_score_diff"] = max(report["max_score_diff"], score_diff)
-            if matched:
-                matched_ids.update((id(a), id(b)))
-                report["matched"] += 1
-        unexplained = [r for r in ref + cand if id(r) not in matched_ids and r["score"] > cutoff + score_tol]
+        unexplained = [r["score"] for r in ref + cand if id(r) not in matched_ids and r["score"] > cutoff + score_tol]
         report["unmatched"] += len(unexplained)
+        report["unmatched_max_score"] = max([report["unmatched_max_score"]] + unexplained)
     report["ok"] = report["unmatched"] == 0 and len(reference) == len(candidate)
     return report
 
@@ -65,7 +63,10 @@ def compare_predictions(reference, candidate, score_threshold, detections_per_im
 def describe(report):
     """One line for the user: matched count, largest differences, verdict."""
     verdict = "OK" if report["ok"] else "MISMATCH"
+    unmatched = f"{report['unmatched']} unmatched above the score cut-off"
+    if report["unmatched"]:
+        unmatched += f" (highest score {report['unmatched_max_score']:.3f})"
     return (f"{report['matched']}/{report['reference_detections']} detections matched on {report['pages']} pages "
             f"(candidate has {report['candidate_detections']}); max abs box diff {report['max_box_diff']:.2e} px "
             f"(tol {report['box_tol']}), max score diff {report['max_score_diff']:.2e} (tol {report['score_tol']}), "
-            f"{report['unmatched']} unexplained unmatched: {verdict}")
+            f"{unmatched}: {verdict}")

@@ -7,9 +7,14 @@ for every backend.
 
 With a mask head, one placeholder detection (score -1, box (0, 0, 1, 1)) is appended to each
 image's detections before the mask head runs, and removed by the post-processing: a traced mask
-head whose GroupNorm sees zero boxes fails in ONNX Runtime (a Reshape of an empty tensor), so
-the programs never give it zero boxes. The mask head treats each box independently, so the
+head that sees zero boxes can fail in ONNX Runtime (torch's GroupNorm export reshapes the empty
+tensor with an inferred dimension), so the programs never give it zero boxes. The mask head treats each box independently, so the
 placeholder changes no other detection.
+
+For ONNX, every GroupNorm is written out with means taken one axis at a time: ONNX Runtime
+sums a whole group (InstanceNormalization, or one ReduceMean) in a single float32 pass, which
+over a page-sized group with a large mean (Detectron2 does not scale pixels: PIXEL_STD 1) gives
+errors of about 1e-3 in the features (torch: 1e-6) and changes detections of deep models.
 
 Programs are traced once with detectron2's TracingAdapter on one sample page. Detectron2 keeps
 image and feature sizes symbolic while tracing, so one trace serves pages of any height and width
@@ -17,9 +22,11 @@ image and feature sizes symbolic while tracing, so one trace serves pages of any
 ONNX uses the TorchScript-based exporter (`dynamo=False`); the dynamo exporter needs onnxscript.
 """
 import contextlib
+import copy
 import warnings
 
 import torch
+from torch import nn
 from detectron2.export import TracingAdapter
 from detectron2.modeling import GeneralizedRCNN
 from detectron2.structures import Boxes, Instances
@@ -49,6 +56,41 @@ def _with_placeholder(instances):
     padded.scores = torch.cat([instances.scores, instances.scores.new_tensor([PLACEHOLDER_SCORE])])
     padded.pred_classes = torch.cat([instances.pred_classes, instances.pred_classes.new_zeros(1)])
     return padded
+
+
+class AxisWiseGroupNorm(nn.Module):
+    """nn.GroupNorm computed with means over one axis at a time (same result in exact arithmetic;
+    short float32 sums in ONNX Runtime), for export to ONNX."""
+
+    def __init__(self, norm):
+        super().__init__()
+        self.num_groups, self.eps = norm.num_groups, norm.eps
+        self.weight, self.bias = norm.weight, norm.bias
+
+    def _mean(self, x):
+        for dim in range(x.dim() - 1, 1, -1):
+            x = x.mean(dim=dim, keepdim=True)
+        return x
+
+    def forward(self, x):
+        channels, spatial = x.shape[1], x.shape[2:]
+        grouped = x.reshape(x.shape[0], self.num_groups, channels // self.num_groups, *spatial)
+        centered = grouped - self._mean(grouped)
+        normed = (centered / torch.sqrt(self._mean(centered * centered) + self.eps)).reshape(x.shape)
+        if self.weight is None:
+            return normed
+        shape = (1, channels) + (1,) * len(spatial)
+        return normed * self.weight.reshape(shape) + self.bias.reshape(shape)
+
+
+def with_axis_wise_group_norms(model):
+    """A copy of `model` whose nn.GroupNorm layers are AxisWiseGroupNorm."""
+    model = copy.deepcopy(model)
+    for module in list(model.modules()):
+        for name, child in module.named_children():
+            if isinstance(child, nn.GroupNorm):
+                setattr(module, name, AxisWiseGroupNorm(child))
+    return model
 
 
 def detect_batch(model, images):
@@ -99,10 +141,11 @@ def export_torchscript(model, image, path):
 
 
 def export_onnx(model, image, path):
-    """Export `detect(model, image)` to ONNX (opset 17) with symbolic height, width and detection count."""
+    """Export `detect(model, image)` to ONNX (opset 17; GroupNorm axis-wise) with symbolic height,
+    width and detection count."""
     names = list(OUTPUT_NAMES if model.roi_heads.mask_on else OUTPUT_NAMES[:3])
     dynamic = {"image": {1: "height", 2: "width"}}
     dynamic.update({name: {0: "detections"} for name in names})
     with _quiet_tracing(), torch.no_grad():
-        torch.onnx.export(_adapter(model, image), (image,), path, dynamo=False, opset_version=ONNX_OPSET,
-                          input_names=["image"], output_names=names, dynamic_axes=dynamic)
+        torch.onnx.export(_adapter(with_axis_wise_group_norms(model), image), (image,), path, dynamo=False,
+                          opset_version=ONNX_OPSET, input_names=["image"], output_names=names, dynamic_axes=dynamic)
