@@ -8,8 +8,8 @@ for every backend.
 With a mask head, one placeholder detection (score -1, box (0, 0, 1, 1)) is appended to each
 image's detections before the mask head runs, and removed by the post-processing: a traced mask
 head that sees zero boxes can fail in ONNX Runtime (torch's GroupNorm export reshapes the empty
-tensor with an inferred dimension), so the programs never give it zero boxes. The mask head treats each box independently, so the
-placeholder changes no other detection.
+tensor with an inferred dimension), so the programs never give it zero boxes. The mask head
+treats each box independently, so the placeholder changes no other detection.
 
 For ONNX, every GroupNorm is written out with means taken one axis at a time: ONNX Runtime
 sums a whole group (InstanceNormalization, or one ReduceMean) in a single float32 pass, which
