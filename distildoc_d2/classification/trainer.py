@@ -8,7 +8,7 @@ import weakref
 from collections import OrderedDict
 
 import torch
-from detectron2.engine import DefaultTrainer, SimpleTrainer, TrainerBase, hooks
+from detectron2.engine import DefaultTrainer, SimpleTrainer, TrainerBase
 from detectron2.engine.defaults import create_ddp_model
 from detectron2.evaluation import inference_on_dataset
 from detectron2.solver.build import get_default_optimizer_params, maybe_add_gradient_clipping
@@ -16,7 +16,7 @@ from detectron2.utils import comm
 from detectron2.utils.events import get_event_storage
 
 from ..checkpoint import AtomicCheckpointer, load_weights_strictly
-from ..engine.trainer import ddp_kwargs, write_eval_results
+from ..engine.trainer import ddp_kwargs, with_log_period, write_eval_results
 from ..errors import ConfigError
 from .catalog import classification_metadata, get_classification_dataset
 from .distiller import DeployedClassifier, build_dic_model, current_iteration
@@ -102,12 +102,7 @@ class DICTrainer(DefaultTrainer):
         self.register_hooks(self.build_hooks())
 
     def build_hooks(self):
-        """Detectron2's hooks, with metrics written every SOLVER.LOG_PERIOD iterations."""
-        result = super().build_hooks()
-        for i, hook in enumerate(result):
-            if isinstance(hook, hooks.PeriodicWriter):
-                result[i] = hooks.PeriodicWriter(hook._writers, period=self.cfg.SOLVER.LOG_PERIOD)
-        return result
+        return with_log_period(super().build_hooks(), self.cfg.SOLVER.LOG_PERIOD)
 
     def train(self):
         """Run the training loop; returns the results of its last evaluation ({} on other processes)."""

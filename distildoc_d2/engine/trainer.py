@@ -59,6 +59,15 @@ def write_eval_results(output_dir, results, iteration):
     os.replace(tmp, path)
 
 
+def with_log_period(hook_list, period):
+    """Detectron2's default hooks with their PeriodicWriter writing every `period` iterations
+    (SOLVER.LOG_PERIOD) instead of every 20."""
+    return [
+        hooks.PeriodicWriter(hook._writers, period=period) if isinstance(hook, hooks.PeriodicWriter) else hook
+        for hook in hook_list
+    ]
+
+
 class _UserErrorWithoutTraceback(logging.Filter):
     """Detectron2 logs any exception that stops training with its traceback; a user error (an
     unreadable image, say) is logged as its message alone."""
@@ -98,12 +107,7 @@ class LayoutTrainer(DefaultTrainer):
         self.register_hooks(self.build_hooks())
 
     def build_hooks(self):
-        """Detectron2's hooks, with metrics written every SOLVER.LOG_PERIOD iterations."""
-        result = super().build_hooks()
-        for i, hook in enumerate(result):
-            if isinstance(hook, hooks.PeriodicWriter):
-                result[i] = hooks.PeriodicWriter(hook._writers, period=self.cfg.SOLVER.LOG_PERIOD)
-        return result
+        return with_log_period(super().build_hooks(), self.cfg.SOLVER.LOG_PERIOD)
 
     @staticmethod
     def log_model_size(cfg, model, what="Model"):
