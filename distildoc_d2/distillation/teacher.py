@@ -10,7 +10,7 @@ from ..errors import ConfigError
 def teacher_config(cfg):
     """The teacher's own config (MODEL.DISTILL.TEACHER_CONFIG), on the student's device,
     checked to predict the student's classes."""
-    from ..config import load_config
+    from ..config import load_config  # here, not at the top: distildoc_d2.config imports this package
 
     path = cfg.MODEL.DISTILL.TEACHER_CONFIG
     if not path:
