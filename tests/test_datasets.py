@@ -12,6 +12,7 @@ from distildoc_d2.data import (
     PRIMA_CLASSES,
     PUBLAYNET_CLASSES,
     register_builtin_datasets,
+    register_layout_dataset,
 )
 from distildoc_d2.data.coco_layout import load_layout_coco
 from distildoc_d2.data.prima import convert_prima
@@ -118,6 +119,37 @@ def test_demo_set_registered_and_loadable(demo_root):
     assert image.size == (dicts[0]["width"], dicts[0]["height"])
     seen = {a["category_id"] for d in dicts for a in d["annotations"]}
     assert seen <= set(range(len(DOCLAYNET_CLASSES)))
+
+
+def test_coco_evaluation_scores_ground_truth_as_perfect(tmp_path):
+    """Predicted classes are contiguous indices; the evaluator must map them back to the json's
+    category ids (here DocLayNet's, listed in reverse), or every class is scored against another."""
+    import torch
+    from detectron2.evaluation import COCOEvaluator
+    from detectron2.structures import Boxes, Instances
+
+    _, data = _coco(tmp_path)
+    annotations = [dict(a, area=a["bbox"][2] * a["bbox"][3]) for a in data["annotations"]]  # pycocotools needs it
+    path, _ = _coco(tmp_path, annotations=annotations)
+    name = "distildoc_test_eval_ids"
+    register_layout_dataset(name, path, str(tmp_path / "img"), DOCLAYNET_CLASSES)
+    try:
+        dicts = DatasetCatalog.get(name)
+        evaluator = COCOEvaluator(name, tasks=("bbox",), output_dir=str(tmp_path / "eval"))
+        evaluator.reset()
+        for d in dicts:
+            instances = Instances((d["height"], d["width"]))
+            instances.pred_boxes = Boxes(torch.tensor([BoxMode.convert(a["bbox"], BoxMode.XYWH_ABS, BoxMode.XYXY_ABS)
+                                                       for a in d["annotations"]], dtype=torch.float32))
+            instances.scores = torch.ones(len(d["annotations"]))
+            instances.pred_classes = torch.tensor([a["category_id"] for a in d["annotations"]])
+            evaluator.process([{"image_id": d["image_id"]}], [{"instances": instances}])
+        bbox = evaluator.evaluate()["bbox"]
+    finally:
+        DatasetCatalog.remove(name)
+        MetadataCatalog.remove(name)
+    assert bbox["AP"] == pytest.approx(100.0)
+    assert bbox["AP-Text"] == pytest.approx(100.0) and bbox["AP-Table"] == pytest.approx(100.0)
 
 
 PAGE_2019 = """<?xml version="1.0" encoding="UTF-8"?>

@@ -20,7 +20,7 @@ def datasets_root():
 def register_layout_dataset(name, json_file, image_root, class_names, evaluator_type="coco"):
     """Register a COCO-format layout data set whose categories are `class_names` (matched by name)."""
     class_names = tuple(class_names)
-    DatasetCatalog.register(name, lambda: load_layout_coco(json_file, image_root, class_names))
+    DatasetCatalog.register(name, lambda: load_layout_coco(json_file, image_root, class_names, name))
     MetadataCatalog.get(name).set(
         json_file=json_file,
         image_root=image_root,

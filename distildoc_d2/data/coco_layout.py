@@ -7,6 +7,7 @@ import json
 import math
 import os
 
+from detectron2.data import MetadataCatalog
 from detectron2.structures import BoxMode
 
 from ..errors import DatasetError
@@ -77,12 +78,17 @@ def _segmentation(ann, json_file):
     )
 
 
-def load_layout_coco(json_file, image_root, class_names):
-    """Return Detectron2 dataset dicts for a COCO json whose categories are `class_names`."""
+def load_layout_coco(json_file, image_root, class_names, dataset_name=None):
+    """Return Detectron2 dataset dicts for a COCO json whose categories are `class_names`.
+    With `dataset_name`, its metadata gets `thing_dataset_id_to_contiguous_id` (as Detectron2's
+    own COCO loader does), which COCO evaluation needs to map predicted classes back to the
+    json's category ids."""
     data = read_json(json_file)
     images = _require_list(data, "images", json_file)
     annotations = _require_list(data, "annotations", json_file)
     cat_index = _category_index(_require_list(data, "categories", json_file), class_names, json_file)
+    if dataset_name is not None:
+        MetadataCatalog.get(dataset_name).set(thing_dataset_id_to_contiguous_id=dict(cat_index))
 
     records = {}
     for img in images:
