@@ -1,7 +1,8 @@
 """distildoc_d2: knowledge distillation for document AI as a Detectron2 plugin.
 
-Importing the package registers its data sets (and, as they are added, its backbones and
-meta-architectures) with Detectron2's catalogs and registries.
+Importing the package registers its data sets, backbones (including the projected backbone of
+exported SimKD students), the DistillationRCNN meta-architecture, the KD methods and the DIC
+models with Detectron2's catalogs and registries.
 """
 import warnings
 
@@ -14,6 +15,7 @@ from .data import register_builtin_datasets
 from . import backbones  # noqa: F401  (registers backbones)
 from . import distillation  # noqa: F401  (registers DistillationRCNN and the KD methods)
 from . import classification  # noqa: F401  (registers DIC models, losses, data sets)
+from . import export  # noqa: F401  (registers build_projected_backbone for exported SimKD students)
 
 register_builtin_datasets()
 

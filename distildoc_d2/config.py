@@ -21,6 +21,11 @@ def add_distildoc_config(cfg):
     cfg.MODEL.FLOPS_INPUT_SIZE = (800, 608)
     # Write losses, ETA and learning rate to the log, metrics.json and TensorBoard every N iterations.
     cfg.SOLVER.LOG_PERIOD = 20
+    # "SGD" (Detectron2's default, with SOLVER.MOMENTUM and NESTEROV) or "AdamW" (SOLVER.BETAS;
+    # converges faster from random initialisation and suits ViT backbones). Both use BASE_LR,
+    # WEIGHT_DECAY(_NORM, _BIAS) and CLIP_GRADIENTS.
+    cfg.SOLVER.OPTIMIZER = "SGD"
+    cfg.SOLVER.BETAS = (0.9, 0.999)
     add_backbone_config(cfg)
     add_distill_config(cfg)
 

@@ -30,6 +30,7 @@ def random_teacher(tmp_path_factory):
 def comparison(demo_root, random_teacher, tmp_path_factory):
     out = tmp_path_factory.mktemp("comparison")
     result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
+                      "--teacher-opts", "TEST.DETECTIONS_PER_IMAGE", "7",
                       "--configs", KD_CFG, "--output", out, "--speed-images", "2", *TINY_MODEL,
                       "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.LOG_PERIOD", "1",
                       env_root=demo_root)
@@ -57,6 +58,15 @@ def test_comparison_table_covers_every_run(comparison):
     assert any("loss_kd_feature_mse" in m for m in metrics)
     state = torch.load(out / "feature_mse_R50_to_R18" / "model_final.pth", weights_only=False)["model"]
     assert not any(k.startswith("teacher") for k in state)
+    # --teacher-opts reach the teacher's run alone
+    assert load_config(str(out / "teacher" / "config.yaml")).TEST.DETECTIONS_PER_IMAGE == 7
+    assert load_config(str(out / "student_no_KD" / "config.yaml")).TEST.DETECTIONS_PER_IMAGE == 50
+
+
+def test_teacher_opts_must_be_pairs(tmp_path):
+    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-opts", "SOLVER.MAX_ITER",
+                      "--configs", KD_CFG, "--output", tmp_path)
+    assert result.returncode == 2 and "KEY VALUE pairs" in result.stderr
 
 
 def test_rerun_reuses_finished_runs(comparison, demo_root, random_teacher):

@@ -7,7 +7,13 @@ from detectron2.modeling import ShapeSpec
 
 from distildoc_d2 import load_config
 from distildoc_d2.distillation import DISTILL_METHOD_REGISTRY, DistillBatch
-from distildoc_d2.distillation.losses import box_mask, hierarchical_context_loss, kl_logit_loss, masked_mse
+from distildoc_d2.distillation.losses import (
+    box_mask,
+    hierarchical_context_loss,
+    kl_logit_loss,
+    masked_mse,
+    standardize_channels,
+)
 from distildoc_d2.distillation.schedule import kd_weight
 
 
@@ -105,6 +111,32 @@ def test_feature_mse_background_weight_uses_the_boxes():
     w = box_mask(boxes, s["p2"].shape[-2:], 4, "cpu")
     expected = (((s["p2"] - t["p2"]) ** 2) * w).sum() / (w.sum() * 8)
     assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_standardize_channels_formula():
+    x = torch.tensor([[[[1.0, 2.0], [3.0, 6.0]], [[5.0, 5.0], [5.0, 5.0]]]])
+    z = standardize_channels(x, eps=1e-12)
+    values = [1.0, 2.0, 3.0, 6.0]
+    mean = sum(values) / 4
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / 4)
+    assert z[0, 0].flatten().tolist() == pytest.approx([(v - mean) / std for v in values], rel=1e-5)
+    assert z[0, 1].abs().max().item() == 0.0  # a constant channel maps to 0, not NaN
+
+
+def test_normalized_feature_mse_is_one_minus_correlation_and_scale_free():
+    method = _method("feature_mse", **{"MODEL.DISTILL.FEATURE_MSE.NORMALIZE": True})
+    s, t = _features(1), _features(2)
+    loss = method(DistillBatch(s, t))["loss_kd_feature_mse"]
+    expected = 0.0
+    for k in s:
+        a = s[k].flatten(2) - s[k].flatten(2).mean(-1, keepdim=True)
+        b = t[k].flatten(2) - t[k].flatten(2).mean(-1, keepdim=True)
+        pearson = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1))
+        expected += (2 * (1 - pearson)).mean().item()
+    assert loss.item() == pytest.approx(expected, rel=1e-4)
+    scaled = {k: 10.0 * v + 3.0 for k, v in t.items()}
+    assert method(DistillBatch(s, scaled))["loss_kd_feature_mse"].item() == pytest.approx(loss.item(), rel=1e-4)
+    assert method(DistillBatch(scaled, t))["loss_kd_feature_mse"].item() == pytest.approx(0.0, abs=1e-4)
 
 
 def test_reviewkd_is_hcl_of_the_fused_levels():

@@ -19,7 +19,7 @@ def _metrics(output_dir):
 def _train(demo_root, output_dir, *extra, flags=()):
     return run_tool(
         "train_net.py", "--config-file", CONFIG, *flags, *TINY_MODEL,
-        "SOLVER.BASE_LR", "0.005", "SOLVER.LOG_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "8",
+        "SOLVER.LOG_PERIOD", "1", "SOLVER.CHECKPOINT_PERIOD", "8",
         "OUTPUT_DIR", output_dir, *extra, env_root=demo_root,
     )
 
@@ -120,3 +120,25 @@ def test_show_results_prints_the_tables(trained, tmp_path):
     assert "| bbox   |" in result.stdout and "| Section-header |" in result.stdout
     missing = run_tool("show_results.py", tmp_path)
     assert missing.returncode == 2 and "eval_results.json does not exist" in missing.stderr
+
+
+def test_optimizer_is_chosen_by_the_config():
+    import torch
+    from torch import nn
+
+    from distildoc_d2 import load_config
+    from distildoc_d2.engine.trainer import build_layout_optimizer
+    from distildoc_d2.errors import ConfigError
+
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.GroupNorm(2, 8))
+    cfg = load_config(CONFIG, ["SOLVER.OPTIMIZER", "AdamW", "SOLVER.BASE_LR", "0.0003", "SOLVER.WEIGHT_DECAY", "0.05"])
+    optimizer = build_layout_optimizer(cfg, model)
+    assert isinstance(optimizer, torch.optim.AdamW)
+    decay = {id(p): g["weight_decay"] for g in optimizer.param_groups for p in g["params"]}
+    assert decay[id(model[0].weight)] == 0.05 and decay[id(model[1].weight)] == cfg.SOLVER.WEIGHT_DECAY_NORM
+    assert all(g["lr"] == 0.0003 for g in optimizer.param_groups)
+    assert load_config("").SOLVER.OPTIMIZER == "SGD" and load_config(CONFIG).SOLVER.OPTIMIZER == "AdamW"
+    sgd = build_layout_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "SGD", "SOLVER.MOMENTUM", "0.8"]), model)
+    assert isinstance(sgd, torch.optim.SGD) and sgd.param_groups[0]["momentum"] == 0.8
+    with pytest.raises(ConfigError, match="SOLVER.OPTIMIZER.*'Adam'"):
+        build_layout_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "Adam"]), model)

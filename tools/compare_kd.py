@@ -24,13 +24,17 @@ def main():
     parser.add_argument("--configs", nargs="+", required=True,
                         help="KD configs (DistillationRCNN); the first one's student is also trained without KD")
     parser.add_argument("--output", required=True, help="output folder: one subfolder per run + the table")
+    parser.add_argument("--teacher-opts", nargs="+", default=[], metavar="KEY VALUE",
+                        help="overrides for the teacher's run alone, after the common ones (e.g. a longer schedule)")
     parser.add_argument("--speed-images", type=int, default=8, help="test pages timed for images/s (batch 1)")
     parser.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE overrides given to every run")
     args = parser.parse_args()
+    if len(args.teacher_opts) % 2:
+        parser.error(f"--teacher-opts takes KEY VALUE pairs, got an odd number of items: {args.teacher_opts}")
     setup_logger(name="distildoc_d2")
     try:
         table = run_comparison(args.teacher_config, args.configs, args.output, args.opts, args.teacher_weights,
-                               args.speed_images)
+                               args.speed_images, args.teacher_opts)
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

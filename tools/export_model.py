@@ -21,7 +21,7 @@ receives:
   again when the folder moves). A SimKD student keeps its projectors: its backbone is
   `build_projected_backbone` (a ProjectedBackbone) with the teacher's RPN and ROI heads, and
   students with distildoc_d2's ViT, DiT or timm backbones keep distildoc_d2's config keys; both
-  need `import distildoc_d2.export` and `distildoc_d2.export.load_deploy_config(path, stock=False)`.
+  need `import distildoc_d2` and `distildoc_d2.export.load_deploy_config(path, stock=False)`.
   metadata.json says which case applies (`requires_distildoc_d2`).
 - model.ts: TorchScript, traced once (detectron2's TracingAdapter + torch.jit.trace) on the
   device of --device. Sizes stay symbolic in the trace, so one program takes pages of any height
@@ -82,7 +82,7 @@ def main(argv=None):
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    stock = "loads in stock Detectron2" if not metadata["requires_distildoc_d2"] else "needs import distildoc_d2.export"
+    stock = "loads in stock Detectron2" if not metadata["requires_distildoc_d2"] else "needs import distildoc_d2"
     source = metadata["source"]
     model = source["meta_architecture"]
     if "methods" in source:

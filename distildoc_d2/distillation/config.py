@@ -30,6 +30,10 @@ def add_distill_config(cfg):
     d.FEATURE_MSE.PROJECTOR = "conv1x1"  # "none" (channels must match), "conv1x1" or "simkd"
     # Weight of feature positions outside every ground-truth box (1.0: no foreground masking).
     d.FEATURE_MSE.BACKGROUND_WEIGHT = 1.0
+    # Standardise each channel of the (projected) student and the teacher map over its positions
+    # before the MSE (PKD): the loss then compares feature correlations, whatever the teacher's
+    # feature scale, and starts near 2 per level instead of at the teacher's magnitude.
+    d.FEATURE_MSE.NORMALIZE = False
 
     # simkd: the student's features go through a per-level projector into the teacher's heads,
     # which are copied from the teacher and frozen; the loss is MSE(projected, teacher).

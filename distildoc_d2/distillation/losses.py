@@ -12,6 +12,15 @@ def masked_mse(student, teacher, weight=None):
     return squared.sum() / (weight.sum() * student.shape[1]).clamp(min=1.0)
 
 
+def standardize_channels(features, eps=1e-6):
+    """Each channel of each image standardised over its positions: (x - mean) / sqrt(var + eps),
+    population variance. MSE between standardised maps is 2 * (1 - Pearson correlation) per
+    channel: it ignores the scale and offset of the teacher's features (PKD, Cao et al. 2022)."""
+    mean = features.mean(dim=(-2, -1), keepdim=True)
+    var = features.var(dim=(-2, -1), keepdim=True, unbiased=False)
+    return (features - mean) / torch.sqrt(var + eps)
+
+
 def hierarchical_context_loss(student, teacher, pool_sizes=(4, 2, 1)):
     """ReviewKD's HCL for one level: MSE at full resolution (weight 1) plus MSE of adaptive
     average pools to each size in `pool_sizes` smaller than the map (weights 1/2, 1/4, ...),

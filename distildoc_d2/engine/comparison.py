@@ -23,13 +23,14 @@ logger = logging.getLogger("distildoc_d2")
 TRAIN_NET = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "tools", "train_net.py")
 
 
-def plan_runs(teacher_config, kd_configs, output_dir, teacher_weights=""):
-    """The runs of a comparison: (name, config file, extra overrides, eval_only) in order."""
+def plan_runs(teacher_config, kd_configs, output_dir, teacher_weights="", teacher_opts=()):
+    """The runs of a comparison: (name, config file, extra overrides, eval_only) in order.
+    `teacher_opts` are overrides for the teacher's run alone (a longer schedule, say)."""
     runs = []
     if teacher_weights:
-        runs.append(("teacher", teacher_config, ["MODEL.WEIGHTS", teacher_weights], True))
+        runs.append(("teacher", teacher_config, list(teacher_opts) + ["MODEL.WEIGHTS", teacher_weights], True))
     else:
-        runs.append(("teacher", teacher_config, [], False))
+        runs.append(("teacher", teacher_config, list(teacher_opts), False))
         teacher_weights = os.path.join(output_dir, "teacher", "model_final.pth")
     runs.append(("student (no KD)", kd_configs[0], ["MODEL.META_ARCHITECTURE", "GeneralizedRCNN"], False))
     for path in kd_configs:
@@ -147,14 +148,16 @@ def plot_loss_curves(runs_and_folders, path):
     plt.close(fig)
 
 
-def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_weights="", speed_images=8):
+def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_weights="", speed_images=8,
+                   teacher_opts=()):
     """Run (or reuse) every run of the comparison, then write comparison.{json,md} and
-    loss_curves.png to `output_dir`; returns the Markdown table."""
+    loss_curves.png to `output_dir`; returns the Markdown table. `common` overrides go to every
+    run, `teacher_opts` to the teacher's run alone, after `common`."""
     if not kd_configs:
         raise DistilDocError("name at least one KD config (--configs)")
     os.makedirs(output_dir, exist_ok=True)
     rows, folders = [], []
-    for name, config, overrides, eval_only in tqdm(plan_runs(teacher_config, kd_configs, output_dir, teacher_weights),
+    for name, config, overrides, eval_only in tqdm(plan_runs(teacher_config, kd_configs, output_dir, teacher_weights, teacher_opts),
                                                    desc="comparison runs", unit="run"):
         folder = execute_run(name, config, overrides, eval_only, common, output_dir)
         folders.append((name, folder))

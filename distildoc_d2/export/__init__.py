@@ -4,7 +4,7 @@ JSON, each checked against the eager model (tools/export_model.py; the export it
 
 Importing this package registers `build_projected_backbone`, the backbone of exported SimKD
 students: load those (and students with distildoc_d2's ViT, DiT or timm backbones) with
-`load_deploy_config(path, stock=False)` or `load_deployed_model(...)` after `import distildoc_d2.export`.
+`load_deploy_config(path, stock=False)` or `load_deployed_model(...)` after `import distildoc_d2`.
 """
 from .deploy_config import deployable_config, load_deploy_config, load_deployed_model
 from .metadata import METADATA_FILE, load_metadata

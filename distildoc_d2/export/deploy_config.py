@@ -6,7 +6,7 @@ A DistillationRCNN student is a GeneralizedRCNN plus modules used only by KD los
 is a stock Mask R-CNN: the config written for it holds only keys that `detectron2.config.get_cfg()`
 knows. A SimKD student keeps its projectors (backbone `build_projected_backbone`, heads built from
 the teacher's config), and students with backbones registered by distildoc_d2 (ViT, DiT, timm)
-keep distildoc_d2's config keys: both need `import distildoc_d2.export` to be built.
+keep distildoc_d2's config keys: both need `import distildoc_d2` to be built.
 """
 import os
 
