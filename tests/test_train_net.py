@@ -127,18 +127,18 @@ def test_optimizer_is_chosen_by_the_config():
     from torch import nn
 
     from distildoc_d2 import load_config
-    from distildoc_d2.engine.trainer import build_layout_optimizer
+    from distildoc_d2.engine.optimizer import build_solver_optimizer
     from distildoc_d2.errors import ConfigError
 
     model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.GroupNorm(2, 8))
     cfg = load_config(CONFIG, ["SOLVER.OPTIMIZER", "AdamW", "SOLVER.BASE_LR", "0.0003", "SOLVER.WEIGHT_DECAY", "0.05"])
-    optimizer = build_layout_optimizer(cfg, model)
+    optimizer = build_solver_optimizer(cfg, model)
     assert isinstance(optimizer, torch.optim.AdamW)
     decay = {id(p): g["weight_decay"] for g in optimizer.param_groups for p in g["params"]}
     assert decay[id(model[0].weight)] == 0.05 and decay[id(model[1].weight)] == cfg.SOLVER.WEIGHT_DECAY_NORM
     assert all(g["lr"] == 0.0003 for g in optimizer.param_groups)
     assert load_config("").SOLVER.OPTIMIZER == "SGD" and load_config(CONFIG).SOLVER.OPTIMIZER == "AdamW"
-    sgd = build_layout_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "SGD", "SOLVER.MOMENTUM", "0.8"]), model)
+    sgd = build_solver_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "SGD", "SOLVER.MOMENTUM", "0.8"]), model)
     assert isinstance(sgd, torch.optim.SGD) and sgd.param_groups[0]["momentum"] == 0.8
     with pytest.raises(ConfigError, match="SOLVER.OPTIMIZER.*'Adam'"):
-        build_layout_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "Adam"]), model)
+        build_solver_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "Adam"]), model)

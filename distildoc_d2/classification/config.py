@@ -43,8 +43,9 @@ def add_classification_config(cfg):
     # Images per batch and process during evaluation.
     cfg.DIC.TEST_BATCH_SIZE = 32
 
-    # Optimizer: "AdamW" (paper recipe) or "SGD" (uses SOLVER.MOMENTUM and SOLVER.NESTEROV).
+    # Optimizer: "AdamW" (paper recipe; SOLVER.BETAS) or "SGD" (SOLVER.MOMENTUM and NESTEROV).
     cfg.SOLVER.OPTIMIZER = "AdamW"
+    cfg.SOLVER.BETAS = (0.9, 0.999)
 
     cfg.DISTILL_DIC = CN()
     # Training objective, a name in DIC_METHOD_REGISTRY: ce (no teacher), kd, nkd, mse, dkd, simkd, fitnet.

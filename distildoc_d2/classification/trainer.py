@@ -11,13 +11,12 @@ import torch
 from detectron2.engine import DefaultTrainer, SimpleTrainer, TrainerBase
 from detectron2.engine.defaults import create_ddp_model
 from detectron2.evaluation import inference_on_dataset
-from detectron2.solver.build import get_default_optimizer_params, maybe_add_gradient_clipping
 from detectron2.utils import comm
 from detectron2.utils.events import get_event_storage
 
 from ..checkpoint import AtomicCheckpointer, load_weights_strictly
+from ..engine.optimizer import build_solver_optimizer
 from ..engine.trainer import ddp_kwargs, with_log_period, write_eval_results
-from ..errors import ConfigError
 from .catalog import classification_metadata, get_classification_dataset
 from .distiller import DeployedClassifier, build_dic_model, current_iteration
 from .evaluator import ClassificationEvaluator
@@ -138,20 +137,7 @@ class DICTrainer(DefaultTrainer):
 
     @classmethod
     def build_optimizer(cls, cfg, model):
-        """AdamW or SGD over the trainable parameters only (the teacher is not among them)."""
-        params = get_default_optimizer_params(
-            model, base_lr=cfg.SOLVER.BASE_LR, weight_decay_norm=cfg.SOLVER.WEIGHT_DECAY_NORM,
-            bias_lr_factor=cfg.SOLVER.BIAS_LR_FACTOR, weight_decay_bias=cfg.SOLVER.WEIGHT_DECAY_BIAS)
-        name = cfg.SOLVER.OPTIMIZER.lower()
-        if name == "adamw":
-            optimizer_class, kwargs = torch.optim.AdamW, {}
-        elif name == "sgd":
-            optimizer_class = torch.optim.SGD
-            kwargs = {"momentum": cfg.SOLVER.MOMENTUM, "nesterov": cfg.SOLVER.NESTEROV}
-        else:
-            raise ConfigError(f"SOLVER.OPTIMIZER must be AdamW or SGD, got '{cfg.SOLVER.OPTIMIZER}'")
-        optimizer_class = maybe_add_gradient_clipping(cfg, optimizer_class)
-        return optimizer_class(params, lr=cfg.SOLVER.BASE_LR, weight_decay=cfg.SOLVER.WEIGHT_DECAY, **kwargs)
+        return build_solver_optimizer(cfg, model)
 
     @classmethod
     def build_train_loader(cls, cfg):

@@ -8,7 +8,7 @@ import torch
 from detectron2.modeling import build_model
 from detectron2.utils.events import EventStorage
 
-from ..engine.trainer import build_layout_optimizer
+from ..engine.optimizer import build_solver_optimizer
 
 
 class PeakMemory:
@@ -62,7 +62,7 @@ def benchmark_kd_iteration(cfg, inputs, rounds=5):
     student.load_state_dict({k: v for k, v in kd_model.state_dict().items() if not k.startswith("distillers.")})
     kd_model.train()
     student.train()
-    optimizers = {"student": build_layout_optimizer(student_cfg, student), "kd": build_layout_optimizer(cfg, kd_model)}
+    optimizers = {"student": build_solver_optimizer(student_cfg, student), "kd": build_solver_optimizer(cfg, kd_model)}
     teacher_inputs = copy.deepcopy(inputs)
     memory = PeakMemory(cfg.MODEL.DEVICE)
     device = cfg.MODEL.DEVICE

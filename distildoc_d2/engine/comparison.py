@@ -157,8 +157,8 @@ def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_we
         raise DistilDocError("name at least one KD config (--configs)")
     os.makedirs(output_dir, exist_ok=True)
     rows, folders = [], []
-    for name, config, overrides, eval_only in tqdm(plan_runs(teacher_config, kd_configs, output_dir, teacher_weights, teacher_opts),
-                                                   desc="comparison runs", unit="run"):
+    runs = plan_runs(teacher_config, kd_configs, output_dir, teacher_weights, teacher_opts)
+    for name, config, overrides, eval_only in tqdm(runs, desc="comparison runs", unit="run"):
         folder = execute_run(name, config, overrides, eval_only, common, output_dir)
         folders.append((name, folder))
     torch.set_grad_enabled(False)

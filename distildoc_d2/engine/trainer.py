@@ -6,11 +6,9 @@ import math
 import os
 import weakref
 
-import torch
 from detectron2.data import build_detection_test_loader, build_detection_train_loader
 from detectron2.engine import AMPTrainer, DefaultTrainer, SimpleTrainer, TrainerBase, hooks
 from detectron2.engine.defaults import create_ddp_model
-from detectron2.solver.build import get_default_optimizer_params, maybe_add_gradient_clipping
 from detectron2.evaluation import COCOEvaluator
 from detectron2.utils import comm
 from detectron2.utils.events import get_event_storage
@@ -19,8 +17,9 @@ from detectron2.utils.logger import setup_logger
 from ..checkpoint import AtomicCheckpointer
 from ..data.mapper import DocumentDatasetMapper
 from ..distillation import DistillationRCNN
-from ..errors import ConfigError, DistilDocError
+from ..errors import DistilDocError
 from ..evaluation.model_size import describe_model
+from .optimizer import build_solver_optimizer
 
 logger = logging.getLogger("distildoc_d2")
 
@@ -34,28 +33,6 @@ def ddp_kwargs(cfg):
     if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN" and cfg.MODEL.DISTILL.SUPERVISION == "distill_only":
         kwargs["find_unused_parameters"] = True
     return kwargs
-
-
-def build_layout_optimizer(cfg, model):
-    """SGD or AdamW (SOLVER.OPTIMIZER) over the model's trainable parameters, with Detectron2's
-    per-parameter weight decay and gradient clipping. A teacher is not among the parameters."""
-    params = get_default_optimizer_params(
-        model,
-        base_lr=cfg.SOLVER.BASE_LR,
-        weight_decay_norm=cfg.SOLVER.WEIGHT_DECAY_NORM,
-        bias_lr_factor=cfg.SOLVER.BIAS_LR_FACTOR,
-        weight_decay_bias=cfg.SOLVER.WEIGHT_DECAY_BIAS,
-    )
-    name = cfg.SOLVER.OPTIMIZER.lower()
-    if name == "sgd":
-        optimizer_class = maybe_add_gradient_clipping(cfg, torch.optim.SGD)
-        return optimizer_class(params, lr=cfg.SOLVER.BASE_LR, momentum=cfg.SOLVER.MOMENTUM,
-                               nesterov=cfg.SOLVER.NESTEROV, weight_decay=cfg.SOLVER.WEIGHT_DECAY)
-    if name == "adamw":
-        optimizer_class = maybe_add_gradient_clipping(cfg, torch.optim.AdamW)
-        return optimizer_class(params, lr=cfg.SOLVER.BASE_LR, betas=tuple(cfg.SOLVER.BETAS),
-                               weight_decay=cfg.SOLVER.WEIGHT_DECAY)
-    raise ConfigError(f"SOLVER.OPTIMIZER must be SGD or AdamW, got '{cfg.SOLVER.OPTIMIZER}'")
 
 
 def _json_safe(value):
@@ -135,7 +112,7 @@ class LayoutTrainer(DefaultTrainer):
 
     @classmethod
     def build_optimizer(cls, cfg, model):
-        return build_layout_optimizer(cfg, model)
+        return build_solver_optimizer(cfg, model)
 
     @staticmethod
     def log_model_size(cfg, model, what="Model"):
