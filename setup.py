@@ -28,7 +28,11 @@ setup(
     ],
     extras_require={
         "export": ["onnx", "onnxruntime"],
+        "pdfium": ["pypdfium2"],
         "docvqa": ["transformers", "pytesseract"],
         "dev": ["pytest"],
+        # The pdf:pymupdf teacher of tools/pseudo_label.py (PyMuPDF's layout analyser). PyMuPDF is
+        # AGPL-3.0: an opt-in tool the user installs, never imported by distildoc_d2 itself.
+        "born-digital": ["pymupdf>=2"],
     },
 )

@@ -50,9 +50,11 @@ class _RecordingCheckpointer(DetectionCheckpointer):
         return self.incompatible
 
 
-def load_weights_strictly(model, path, what="weights file"):
+def load_weights_strictly(model, path, what="weights file", ignore=()):
     """Load `path` (.pth or Detectron2 .pkl) into `model`; any missing, unexpected or mis-shaped
-    key raises a CheckpointError that lists them (a class-count mismatch is named as such)."""
+    key raises a CheckpointError that lists them (a class-count mismatch is named as such).
+    Keys of the file starting with a prefix in `ignore` (modules the model leaves out by design,
+    such as a distillation run's KD-only modules) are not loaded and not reported."""
     if not path:
         raise CheckpointError(f"no {what} given (MODEL.WEIGHTS is empty)")
     if not os.path.isfile(path):
@@ -71,8 +73,9 @@ def load_weights_strictly(model, path, what="weights file"):
         problems.append(problem)
     if incompatible.missing_keys:
         problems.append(f"missing from the file: {', '.join(sorted(incompatible.missing_keys))}")
-    if incompatible.unexpected_keys:
-        problems.append(f"not in the model: {', '.join(sorted(incompatible.unexpected_keys))}")
+    unexpected = [k for k in incompatible.unexpected_keys if not k.startswith(tuple(ignore))]
+    if unexpected:
+        problems.append(f"not in the model: {', '.join(sorted(unexpected))}")
     if problems:
         raise CheckpointError(f"{what} {path} does not match the model:\n  " + "\n  ".join(problems))
     return checkpoint

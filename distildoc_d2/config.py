@@ -9,6 +9,7 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 
 from .distillation.config import add_distill_config
 from .backbones.config import add_backbone_config
+from .data.specs import register_dataset_specs
 from .errors import ConfigError
 
 
@@ -26,6 +27,12 @@ def add_distildoc_config(cfg):
     # WEIGHT_DECAY(_NORM, _BIAS) and CLIP_GRADIENTS.
     cfg.SOLVER.OPTIMIZER = "SGD"
     cfg.SOLVER.BETAS = (0.9, 0.999)
+    # How often each DATASETS.TRAIN set is drawn, one weight per set (e.g. (1.0, 1.0): half the
+    # pages from a small labelled set, half from a large pseudo-labelled one, whatever their
+    # sizes); empty: every page equally often, as Detectron2 does.
+    cfg.DATASETS.TRAIN_RATIOS = ()
+    # Resolution at which PDFs named by a `pages:` data set are rendered (once, into a cache).
+    cfg.DATASETS.PDF_DPI = 144
     add_backbone_config(cfg)
     add_distill_config(cfg)
 
@@ -73,8 +80,11 @@ def load_config(config_file, overrides=(), extra_setup=()):
 
 
 def validate_layout_config(cfg, check_files=True):
-    """Check data set names, annotation files (unless `check_files` is False), class counts and
-    device before any work starts."""
+    """Register the `coco:` / `pages:` data sets the config names, then check data set names,
+    annotation files (unless `check_files` is False), class counts and names, sampling ratios
+    and device before any work starts."""
+    if check_files:
+        register_dataset_specs(cfg)
     registered = list(DatasetCatalog.keys())
     num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES
     for field in ("TRAIN", "TEST"):
@@ -96,8 +106,38 @@ def validate_layout_config(cfg, check_files=True):
                     f"MODEL.ROI_HEADS.NUM_CLASSES is {num_classes} but data set '{name}' has "
                     f"{len(classes)} classes ({', '.join(classes)})"
                 )
+    _check_same_classes(cfg)
+    _check_training_mix(cfg)
     device = cfg.MODEL.DEVICE
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(f"MODEL.DEVICE is '{device}' but no CUDA device is available; use MODEL.DEVICE cpu")
     if not (device == "cpu" or device.startswith("cuda")):
         raise ConfigError(f"MODEL.DEVICE must be 'cpu' or 'cuda[:N]', got '{device}'")
+
+
+def _check_same_classes(cfg):
+    """Every data set of a run must list the same classes in the same order."""
+    first = None
+    for name in list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST):
+        classes = MetadataCatalog.get(name).get("thing_classes", None)
+        if classes is None:
+            continue
+        if first is None:
+            first = (name, list(classes))
+        elif list(classes) != first[1]:
+            raise ConfigError(f"data sets '{first[0]}' and '{name}' have different classes: {first[1]} vs "
+                              f"{list(classes)}; a run trains and evaluates one class list")
+
+
+def _check_training_mix(cfg):
+    """TRAIN_RATIOS: one positive weight per training set; unlabelled pages need a live teacher."""
+    ratios, train = list(cfg.DATASETS.TRAIN_RATIOS), list(cfg.DATASETS.TRAIN)
+    if ratios and (len(ratios) != len(train) or any(r <= 0 for r in ratios)):
+        raise ConfigError(f"DATASETS.TRAIN_RATIOS is {tuple(ratios)}; expected one positive weight per "
+                          f"DATASETS.TRAIN set ({len(train)}: {train}), or () for none")
+    distilling = cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN"
+    for name in train:
+        if MetadataCatalog.get(name).get("unlabelled", False) and not distilling:
+            raise ConfigError(f"DATASETS.TRAIN: '{name}' holds unlabelled pages, which only a DistillationRCNN "
+                              "learns from (through its live teacher); pseudo-label them first "
+                              "(tools/pseudo_label.py) to train a plain model on them")

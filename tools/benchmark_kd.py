@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: cost of one KD training iteration against a student training iteration plus the
-teacher's forward pass, on the same batch, side by side in one run; peak memory of each.
+teacher's forward pass, on the same batch, side by side in one run; peak memory of each phase and
+the memory of each model. With SOLVER.AMP.ENABLED True the steps run in mixed precision, as in training.
 
     python tools/benchmark_kd.py --config-file configs/demo/feature_mse_R50_to_R18.yaml MODEL.DEVICE cpu
     python tools/benchmark_kd.py --config-file CFG --random-teacher     # no trained teacher needed
@@ -44,13 +45,18 @@ def main():
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    rows = [[name, f"{r['seconds']:.3f}", f"{r['peak_mib']:.0f}"] for name, r in results.items()]
-    print(f"{args.config_file}: batch {len(inputs)}, device {cfg.MODEL.DEVICE}, median of {args.rounds} rounds\n")
+    phases = results["phases"]
+    rows = [[name, f"{r['seconds']:.3f}", f"{r['peak_mib']:.0f}"] for name, r in phases.items()]
+    print(f"{args.config_file}: batch {len(inputs)}, device {cfg.MODEL.DEVICE}, {results['precision']}, "
+          f"median of {args.rounds} rounds\n")
     print(tabulate(rows, headers=["phase", "seconds", "peak memory (MiB)"], tablefmt="github", disable_numparse=True))
-    kd = results["KD training step"]["seconds"]
-    student = results["student training step"]["seconds"]
+    print()
+    rows = [[name, f"{mib:.1f}"] for name, mib in results["models"].items()]
+    print(tabulate(rows, headers=["model", "parameters + buffers (MiB)"], tablefmt="github", disable_numparse=True))
+    kd = phases["KD training step"]["seconds"]
+    student = phases["student training step"]["seconds"]
     for teacher_phase in ("teacher forward (backbone)", "teacher inference (full)"):
-        ratio = kd / (student + results[teacher_phase]["seconds"])
+        ratio = kd / (student + phases[teacher_phase]["seconds"])
         print(f"\nKD step / (student step + {teacher_phase}) = {ratio:.2f}  (target <= 1.10)", end="")
     print()
     return 0

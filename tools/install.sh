@@ -47,7 +47,7 @@ if ! "$PY" - <<'PYCHK' 2>/dev/null
 import importlib.metadata as m, sys
 want = {"torch": "2.14.1", "torchvision": "0.29.1", "numpy": "1.26.4", "timm": "1.0.31",
         "fvcore": "0.1.5.post20221221", "opencv-python-headless": "4.11.0.86",
-        "pdf2image": "1.17.0", "pytest": None, "onnxruntime": None, "onnx": None,
+        "pdf2image": "1.17.0", "pypdfium2": "5.15.2", "pytest": None, "onnxruntime": None, "onnx": None,
         "transformers": "5.24.0", "pytesseract": "0.3.13"}
 for name, version in want.items():
     got = m.version(name)
@@ -60,7 +60,7 @@ then
     || fail "pip could not install torch==2.14.1 torchvision==0.29.1"
   "${PIP[@]}" install "numpy==1.26.4" "opencv-python-headless==4.11.0.86" \
     "fvcore==0.1.5.post20221221" "iopath==0.1.9" "pycocotools==2.0.11" "timm==1.0.31" \
-    "pdf2image==1.17.0" omegaconf hydra-core yacs termcolor tabulate cloudpickle tqdm \
+    "pdf2image==1.17.0" "pypdfium2==5.15.2" omegaconf hydra-core yacs termcolor tabulate cloudpickle tqdm \
     matplotlib packaging tensorboard "setuptools<82" pillow scipy \
     "onnx==1.23.2" "onnxruntime==1.32.0" "transformers==5.24.0" "pytesseract==0.3.13" pytest \
     || fail "pip could not install the dependencies listed in tools/install.sh"

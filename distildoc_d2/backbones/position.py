@@ -6,7 +6,7 @@ patch to class, class to class). For another grid the offset table is resized bi
 absolute position embeddings are, so each offset keeps its place relative to the page; at the
 trained grid the table is used unchanged.
 """
-import functools
+from collections import OrderedDict
 
 import torch
 import torch.nn.functional as F
@@ -35,9 +35,36 @@ def resize_rel_pos_table(table, src_grid, dst_grid):
     return torch.cat([offsets, table[-CLASS_TOKEN_ROWS:]], dim=0)
 
 
-@functools.lru_cache(maxsize=16)
-def _position_index(grid, device):
-    return gen_relative_position_index(grid, device=device)
+class PositionIndexCache:
+    """Relative position index tensors ((1 + hw)^2 int64: 134 MB for a 64 x 64 page grid) by grid
+    and device, least recently used first out, holding at most `max_bytes` in all; an index
+    larger than that is computed for each call and not kept."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self._entries = OrderedDict()
+
+    @property
+    def nbytes(self):
+        """Bytes held by the cached tensors."""
+        return sum(t.numel() * t.element_size() for t in self._entries.values())
+
+    def __call__(self, grid, device):
+        key = (tuple(grid), str(device))
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        index = gen_relative_position_index(key[0], device=device)
+        size = index.numel() * index.element_size()
+        if size <= self.max_bytes:
+            while self._entries and self.nbytes + size > self.max_bytes:
+                self._entries.popitem(last=False)
+            self._entries[key] = index
+        return index
+
+
+# per process: a few page-sized grids (one 1025 px page at patch 16 is about 134 MB)
+_position_index = PositionIndexCache(max_bytes=512 * 2**20)
 
 
 class RelativePositionBias(nn.Module):

@@ -1,5 +1,6 @@
 """The model a DIC run trains: the student and its method's trainable parts, with the frozen
 teacher kept outside the module tree (never in the optimizer, the checkpoint or DDP)."""
+import logging
 import os
 
 import torch
@@ -11,7 +12,10 @@ from ..config import load_config
 from ..errors import CheckpointError, ConfigError
 from .config import add_classification_config
 from .methods import DIC_METHOD_REGISTRY
+from .methods.base import freeze_unreached
 from .models import build_classifier
+
+logger = logging.getLogger("distildoc_d2")
 
 
 def method_class(name):
@@ -163,6 +167,11 @@ def build_dic_model(cfg, with_teacher=True):
     student = build_classifier(model_cfg, cfg.DIC.INPUT_SIZE, None if cls.student_has_head else 0).to(device)
     teacher = build_teacher(cfg, load_weights=with_teacher) if cls.needs_teacher else None
     method = cls(cfg, student, teacher).to(device)
+    unreached = []
+    if "logits" not in method.student_outputs:  # the logits reach every parameter
+        unreached = freeze_unreached(student, cfg.DIC.INPUT_SIZE, method.student_outputs, method.student_hint_index)
+    if unreached and with_teacher:
+        logger.info(f"Not trained (method '{cfg.DISTILL_DIC.METHOD}' never reads them): {', '.join(unreached)}")
     return DICModel(student, method, teacher if with_teacher else None)
 
 

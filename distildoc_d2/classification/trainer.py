@@ -16,7 +16,7 @@ from detectron2.utils.events import get_event_storage
 
 from ..checkpoint import AtomicCheckpointer, load_weights_strictly
 from ..engine.optimizer import build_solver_optimizer
-from ..engine.trainer import ddp_kwargs, with_log_period, write_eval_results
+from ..engine.trainer import BatchNormBufferSync, ddp_kwargs, with_log_period, write_eval_results
 from .catalog import classification_metadata, get_classification_dataset
 from .distiller import DeployedClassifier, build_dic_model, current_iteration
 from .evaluator import ClassificationEvaluator
@@ -98,7 +98,7 @@ class DICTrainer(DefaultTrainer):
         self.start_iter = 0
         self.max_iter = cfg.SOLVER.MAX_ITER
         self.cfg = cfg
-        self.register_hooks(self.build_hooks())
+        self.register_hooks(BatchNormBufferSync.hooks_for(model) + self.build_hooks())
 
     def build_hooks(self):
         return with_log_period(super().build_hooks(), self.cfg.SOLVER.LOG_PERIOD)

@@ -1,5 +1,7 @@
 """Cost of a KD training iteration next to a student iteration plus the teacher's forward pass,
-measured side by side on the same batch (interleaved rounds, medians)."""
+measured side by side on the same batch (interleaved rounds, medians), with mixed precision
+when SOLVER.AMP.ENABLED (as the trainer runs it: float16 and a gradient scaler on CUDA)."""
+import contextlib
 import copy
 import statistics
 import time
@@ -40,18 +42,46 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def _train_step(model, optimizer, inputs, iteration):
-    with EventStorage(iteration):
+def model_mib(model):
+    """Memory held by a model's parameters and buffers, in MiB."""
+    tensors = list(model.parameters()) + list(model.buffers())
+    return sum(t.numel() * t.element_size() for t in tensors) / 2**20
+
+
+class Precision:
+    """The numeric mode of the timed steps: float32, or with `amp` autocast (float16 and a
+    gradient scaler on CUDA, bfloat16 on CPU)."""
+
+    def __init__(self, device, amp):
+        self.device_type = torch.device(device).type
+        self.amp = amp
+        self.dtype = torch.float16 if self.device_type == "cuda" else torch.bfloat16
+        self.scaler = torch.amp.GradScaler(self.device_type, enabled=amp and self.device_type == "cuda")
+
+    def autocast(self):
+        if not self.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def describe(self):
+        return f"AMP {str(self.dtype).replace('torch.', '')}" if self.amp else "float32"
+
+
+def _train_step(model, optimizer, inputs, iteration, precision):
+    with EventStorage(iteration), precision.autocast():
         losses = model(inputs)
     optimizer.zero_grad()
-    sum(losses.values()).backward()
-    optimizer.step()
+    precision.scaler.scale(sum(losses.values())).backward()
+    precision.scaler.step(optimizer)
+    precision.scaler.update()
 
 
 def benchmark_kd_iteration(cfg, inputs, rounds=5):
-    """Median seconds of (a) a student training step, (b) the teacher's forward pass (backbone,
-    as KD needs it; and full inference for reference) and (c) a KD training step, plus peak
-    memory of (a) and (c). `cfg` is a DistillationRCNN config whose teacher is loaded."""
+    """{"phases": median seconds and peak memory of (a) a student training step, (b) the teacher's
+    forward pass (backbone, as KD needs it; and full inference for reference) and (c) a KD
+    training step, each under AMP when SOLVER.AMP.ENABLED; "models": MiB of parameters and
+    buffers of the student, the teacher and the KD model (student + KD modules); "precision"}.
+    `cfg` is a DistillationRCNN config whose teacher weights exist."""
     kd_model = build_model(cfg)
     kd_model.load_teacher()
     teacher = kd_model.teacher
@@ -66,20 +96,22 @@ def benchmark_kd_iteration(cfg, inputs, rounds=5):
     teacher_inputs = copy.deepcopy(inputs)
     memory = PeakMemory(cfg.MODEL.DEVICE)
     device = cfg.MODEL.DEVICE
+    precisions = {name: Precision(device, cfg.SOLVER.AMP.ENABLED) for name in ("student", "teacher", "kd")}
 
     def teacher_backbone():
-        with torch.no_grad():
+        with torch.no_grad(), precisions["teacher"].autocast():
             teacher.backbone(kd_model.teacher_images(teacher_inputs).tensor)
 
     def teacher_inference():
-        with torch.no_grad():
+        with torch.no_grad(), precisions["teacher"].autocast():
             teacher([{"image": x["image"]} for x in teacher_inputs])
 
     phases = {
-        "student training step": lambda i: _train_step(student, optimizers["student"], inputs, i),
+        "student training step": lambda i: _train_step(student, optimizers["student"], inputs, i,
+                                                       precisions["student"]),
         "teacher forward (backbone)": lambda i: teacher_backbone(),
         "teacher inference (full)": lambda i: teacher_inference(),
-        "KD training step": lambda i: _train_step(kd_model, optimizers["kd"], inputs, i),
+        "KD training step": lambda i: _train_step(kd_model, optimizers["kd"], inputs, i, precisions["kd"]),
     }
     times = {name: [] for name in phases}
     peaks = {name: 0.0 for name in phases}
@@ -93,4 +125,8 @@ def benchmark_kd_iteration(cfg, inputs, rounds=5):
             if i > 0:  # the first round warms up
                 times[name].append(time.perf_counter() - start)
                 peaks[name] = max(peaks[name], memory.peak())
-    return {name: {"seconds": statistics.median(t), "peak_mib": peaks[name]} for name, t in times.items()}
+    return {
+        "phases": {name: {"seconds": statistics.median(t), "peak_mib": peaks[name]} for name, t in times.items()},
+        "models": {"student": model_mib(student), "teacher": model_mib(teacher), "KD model": model_mib(kd_model)},
+        "precision": precisions["kd"].describe(),
+    }

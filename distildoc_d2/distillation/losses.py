@@ -15,7 +15,10 @@ def masked_mse(student, teacher, weight=None):
 def standardize_channels(features, eps=1e-6):
     """Each channel of each image standardised over its positions: (x - mean) / sqrt(var + eps),
     population variance. MSE between standardised maps is 2 * (1 - Pearson correlation) per
-    channel: it ignores the scale and offset of the teacher's features (PKD, Cao et al. 2022)."""
+    channel: it ignores the scale and offset of the teacher's features (PKD, Cao et al. 2022).
+    Computed in float32 whatever the input (under AMP, fp16 means and variances of large maps
+    lose precision or overflow; autocast does not upcast them)."""
+    features = features.float()
     mean = features.mean(dim=(-2, -1), keepdim=True)
     var = features.var(dim=(-2, -1), keepdim=True, unbiased=False)
     return (features - mean) / torch.sqrt(var + eps)
@@ -46,12 +49,16 @@ def kl_logit_loss(student_logits, teacher_logits, temperature):
 
 def box_mask(boxes_per_image, shape, stride, device):
     """A (N, 1, H, W) map that is 1 inside any ground-truth box (image pixels, XYXY) of each
-    image and 0 elsewhere, on a feature grid of `shape` (H, W) at `stride`."""
+    image and 0 elsewhere, on a feature grid of `shape` (H, W) at `stride`; all 1 for an image
+    whose boxes are None (an unlabelled page: no position is known to be background)."""
     height, width = shape
     ys = (torch.arange(height, device=device, dtype=torch.float32) + 0.5) * stride
     xs = (torch.arange(width, device=device, dtype=torch.float32) + 0.5) * stride
     masks = []
     for boxes in boxes_per_image:
+        if boxes is None:
+            masks.append(torch.ones(height, width, device=device))
+            continue
         if len(boxes) == 0:
             masks.append(torch.zeros(height, width, device=device))
             continue

@@ -7,7 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, GeneralizedRCNN
-from detectron2.structures import Boxes
+from detectron2.structures import Boxes, ImageList
 from detectron2.utils.events import get_event_storage
 
 from ..errors import ConfigError
@@ -45,6 +45,7 @@ class DistillationRCNN(GeneralizedRCNN):
         self.needs_roi = any(m.needs_roi for m in self.distillers.values())
         self._recorded = {}
         self._recording = False
+        self._detection_loss_names = ()
         self.backbone.register_forward_hook(self._record("features"))
         if self.needs_roi:
             self.roi_heads.box_pooler.register_forward_pre_hook(self._record_boxes)
@@ -60,11 +61,19 @@ class DistillationRCNN(GeneralizedRCNN):
         teacher = build_frozen_teacher(teacher_config(cfg))
         teacher_shapes = teacher.backbone.output_shape()
         copy_heads = "simkd" in d.METHODS
+        if copy_heads and bool(getattr(teacher.roi_heads, "mask_on", False)) != bool(cfg.MODEL.MASK_ON):
+            raise ConfigError(f"simkd copies the teacher's RPN and ROI heads into the student, but the teacher "
+                              f"({d.TEACHER_CONFIG}) has MODEL.MASK_ON {not cfg.MODEL.MASK_ON} and the student "
+                              f"{cfg.MODEL.MASK_ON}: set the student's MODEL.MASK_ON to the teacher's, or use "
+                              "feature_mse, reviewkd or roi_kd for a box-only student")
         if copy_heads:
             ret["backbone"] = ProjectedBackbone(ret["backbone"], teacher_shapes, d.SIMKD.PROJECTOR)
             ret["proposal_generator"] = copy.deepcopy(teacher.proposal_generator)
             ret["roi_heads"] = copy.deepcopy(teacher.roi_heads)
-        distillers = build_distill_methods(cfg, ret["backbone"].output_shape(), teacher_shapes)
+        # a supervised_only baseline runs no KD loss: modules that only KD losses train would get no
+        # gradient (DDP stops at the second iteration), so they are not built
+        distillers = ({} if d.SUPERVISION == "supervised_only"
+                      else build_distill_methods(cfg, ret["backbone"].output_shape(), teacher_shapes))
         if any(m.needs_roi for m in distillers.values()) and not hasattr(teacher.roi_heads, "box_pooler"):
             raise ConfigError("roi_kd needs a teacher whose ROI heads have a box pooler and box head (StandardROIHeads)")
         ret.update(
@@ -80,8 +89,11 @@ class DistillationRCNN(GeneralizedRCNN):
         return ret
 
     def load_teacher(self):
-        """Load the teacher's weights strictly; for SimKD also copy its (frozen) heads into the student."""
-        load_teacher_weights(self.teacher, self.teacher_weights)
+        """Load the teacher's weights strictly (once); for SimKD also copy its (frozen) heads into
+        the student, on every call: call it again after loading student weights (MODEL.WEIGHTS,
+        not strict) so that the teacher's heads win."""
+        if not self.teacher_loaded:
+            load_teacher_weights(self.teacher, self.teacher_weights)
         if self.copy_teacher_heads:
             self.proposal_generator.load_state_dict(self.teacher.proposal_generator.state_dict())
             self.roi_heads.load_state_dict(self.teacher.roi_heads.state_dict())
@@ -111,23 +123,48 @@ class DistillationRCNN(GeneralizedRCNN):
             self._recorded["boxes"] = inputs[1]
 
     def forward(self, batched_inputs):
+        """Inference: the student alone. Training: the student's detection losses on the pages
+        that have labels (ground truth or pseudo-labels) and the KD losses on every page; pages
+        without labels (unlabelled pages, pseudo-labelled pages whose teacher found nothing)
+        learn from the live teacher alone."""
         if not self.training or self.supervision == "supervised_only":
             return super().forward(batched_inputs)
         if not self.teacher_loaded:
             raise RuntimeError("DistillationRCNN is training without its teacher's weights: call load_teacher() first")
-        self._recording, self._recorded = True, {}
+        labelled = [i for i, x in enumerate(batched_inputs) if "instances" in x]
+        self._recording, self._recorded = True, {"labelled": labelled}
         try:
-            if self.supervision == "both" or self.needs_roi:
-                losses = super().forward(batched_inputs)
-            else:
-                self.backbone(self.preprocess_image(batched_inputs).tensor)
-                losses = {}
+            images = self.preprocess_image(batched_inputs)
+            features = self.backbone(images.tensor)
+            losses = {}
+            if labelled and (self.supervision == "both" or self.needs_roi):
+                losses = self._detection_losses(images, features, [batched_inputs[i] for i in labelled], labelled)
         finally:
             self._recording = False
         if self.supervision == "distill_only":
             # the heads ran only to give roi_kd its inputs; their gradients must not flow
             losses = {k: v * 0.0 for k, v in losses.items()}
-        losses.update(self._distill_losses(batched_inputs))
+        elif not labelled and self._detection_loss_names:
+            # a batch of unlabelled pages: the same loss names, so logs and DDP see every iteration alike
+            heads = list(self.proposal_generator.parameters()) + list(self.roi_heads.parameters())
+            zero = sum(p.sum() for p in heads if p.requires_grad) * 0.0
+            losses = {name: zero for name in self._detection_loss_names}
+        try:
+            losses.update(self._distill_losses(batched_inputs))
+        finally:
+            self._recorded = {}
+        return losses
+
+    def _detection_losses(self, images, features, inputs, indices):
+        """The RPN and ROI-head losses on the pages `indices` of the batch (those with labels)."""
+        if len(indices) < len(images):
+            images = ImageList(images.tensor[indices], [images.image_sizes[i] for i in indices])
+            features = {k: v[indices] for k, v in features.items()}
+        gt_instances = [x["instances"].to(self.device) for x in inputs]
+        proposals, proposal_losses = self.proposal_generator(images, features, gt_instances)
+        _, detector_losses = self.roi_heads(images, features, proposals, gt_instances)
+        losses = {**detector_losses, **proposal_losses}
+        self._detection_loss_names = tuple(losses)
         return losses
 
     def teacher_images(self, batched_inputs):
@@ -149,10 +186,11 @@ class DistillationRCNN(GeneralizedRCNN):
         images = self.teacher_images(batched_inputs)
         features = teacher.backbone(images.tensor)
         roi = None
-        if self.needs_roi:
+        labelled = self._recorded["labelled"]
+        if self.needs_roi and labelled:
             heads = teacher.roi_heads
             boxes = [Boxes(b.tensor * self.teacher_input_scale) for b in self._recorded["boxes"]]
-            pooled = heads.box_pooler([features[f] for f in heads.box_in_features], boxes)
+            pooled = heads.box_pooler([features[f][labelled] for f in heads.box_in_features], boxes)
             roi = heads.box_predictor(heads.box_head(pooled))
         return features, roi
 
@@ -165,7 +203,8 @@ class DistillationRCNN(GeneralizedRCNN):
         batch = DistillBatch(
             student_features=s_features,
             teacher_features={k: resize_like(t_features[k], s_features[k]) for k in s_features if k in t_features},
-            gt_boxes=[x["instances"].gt_boxes.tensor.to(self.device) for x in batched_inputs if "instances" in x],
+            gt_boxes=[x["instances"].gt_boxes.tensor.to(self.device) if "instances" in x else None
+                      for x in batched_inputs],
             student_roi=self._recorded.get("roi"),
             teacher_roi=t_roi,
         )

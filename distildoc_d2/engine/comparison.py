@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from ..checkpoint import load_weights_strictly
 from ..config import load_config
+from ..data.specs import register_dataset_specs
 from ..errors import DistilDocError
 from ..evaluation.model_size import count_gflops, count_parameters
 from ..evaluation.results_table import load_eval_results
@@ -76,6 +77,7 @@ def measure_run(folder, num_images=8):
     """Parameters of the deployed model (KD-only modules excluded), GFLOPs and images/s on the
     first `num_images` test pages."""
     cfg, model = _deployed_model(folder)
+    register_dataset_specs(cfg)
     params = count_parameters(model) - sum(p.numel() for n, p in model.named_parameters() if n.startswith("distillers."))
     mapper = DatasetMapper(cfg, is_train=False)
     dicts = DatasetCatalog.get(cfg.DATASETS.TEST[0])[:num_images]

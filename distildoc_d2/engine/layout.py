@@ -2,15 +2,18 @@
 import logging
 import os
 
+import torch
 from detectron2.engine import default_argument_parser, default_setup
+from detectron2.modeling import GeneralizedRCNN
 from detectron2.utils import comm
 from detectron2.utils.logger import setup_logger
+from torch import nn
 
-from ..checkpoint import load_weights_strictly
 from ..config import load_config, validate_layout_config
 from ..distillation import DistillationRCNN
 from ..distillation.teacher import teacher_config
 from ..errors import ConfigError
+from ..export.run import load_run_model
 from .trainer import LayoutTrainer
 
 
@@ -19,7 +22,10 @@ def layout_config(args):
     cfg = load_config(args.config_file, args.opts)
     validate_layout_config(cfg)
     if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN":
-        teacher_config(cfg)
+        # evaluation builds the student alone: of the teacher's files only a SimKD student's
+        # heads read one, its config
+        if not args.eval_only or "simkd" in cfg.MODEL.DISTILL.METHODS:
+            teacher_config(cfg)
         weights = cfg.MODEL.DISTILL.TEACHER_WEIGHTS
         if not args.eval_only and not os.path.isfile(weights):
             raise ConfigError(f"MODEL.DISTILL.TEACHER_WEIGHTS: teacher weights file '{weights}' does not exist")
@@ -33,9 +39,7 @@ def train_layout(args):
     default_setup(cfg, args)
     setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="distildoc_d2")
     if args.eval_only:
-        model = LayoutTrainer.build_model(cfg)
-        load_weights_strictly(model, cfg.MODEL.WEIGHTS)
-        return LayoutTrainer.test(cfg, model)
+        return LayoutTrainer.test(cfg, load_run_model(cfg, cfg.MODEL.WEIGHTS, cfg.MODEL.DEVICE))
     trainer = LayoutTrainer(cfg)
     if getattr(args, "eval_teacher", False):
         evaluate_teacher(cfg, trainer.model)
@@ -53,7 +57,27 @@ def evaluate_teacher(cfg, model):
     tcfg.defrost()
     tcfg.OUTPUT_DIR = os.path.join(cfg.OUTPUT_DIR, "teacher_eval")
     logging.getLogger("distildoc_d2").info(f"Evaluating the teacher {cfg.MODEL.DISTILL.TEACHER_WEIGHTS}")
-    return LayoutTrainer.test(tcfg, model.teacher)
+    return LayoutTrainer.test(tcfg, TeacherAsInTraining(model))
+
+
+class TeacherAsInTraining(nn.Module):
+    """A distillation model's teacher for evaluation, fed as training feeds it: the student's
+    (resized) pages in the teacher's channel order, scaled by TEACHER_INPUT_SCALE, with the
+    teacher's normalisation (`DistillationRCNN.teacher_images`); detections are mapped back to
+    the original page size. It holds no module: evaluation leaves the student's mode alone."""
+
+    def __init__(self, model):
+        super().__init__()
+        object.__setattr__(self, "source", model)
+
+    def forward(self, batched_inputs):
+        teacher = self.source.teacher
+        with torch.no_grad():
+            images = self.source.teacher_images(batched_inputs)
+            features = teacher.backbone(images.tensor)
+            proposals, _ = teacher.proposal_generator(images, features, None)
+            results, _ = teacher.roi_heads(images, features, proposals, None)
+        return GeneralizedRCNN._postprocess(results, batched_inputs, images.image_sizes)
 
 
 def layout_argument_parser():

@@ -6,6 +6,8 @@ import math
 import os
 import weakref
 
+import torch
+import torch.distributed as dist
 from detectron2.data import build_detection_test_loader, build_detection_train_loader
 from detectron2.engine import AMPTrainer, DefaultTrainer, SimpleTrainer, TrainerBase, hooks
 from detectron2.engine.defaults import create_ddp_model
@@ -13,9 +15,11 @@ from detectron2.evaluation import COCOEvaluator
 from detectron2.utils import comm
 from detectron2.utils.events import get_event_storage
 from detectron2.utils.logger import setup_logger
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..checkpoint import AtomicCheckpointer
 from ..data.mapper import DocumentDatasetMapper
+from ..data.training_mix import training_pages_and_sampler
 from ..distillation import DistillationRCNN
 from ..errors import DistilDocError
 from ..evaluation.model_size import describe_model
@@ -33,6 +37,53 @@ def ddp_kwargs(cfg):
     if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN" and cfg.MODEL.DISTILL.SUPERVISION == "distill_only":
         kwargs["find_unused_parameters"] = True
     return kwargs
+
+
+def _batchnorm_buffers(model):
+    return [buffer for module in model.modules() if isinstance(module, _BatchNorm) for buffer in module.buffers()]
+
+
+class BatchNormBufferSync(hooks.HookBase):
+    """After every step of a multi-process run, rank 0's BatchNorm running statistics are
+    broadcast to the other processes (one message per dtype). DDP does not broadcast buffers
+    (`ddp_kwargs`), so each process would otherwise keep statistics of its own pages, and the
+    evaluation during training, which every process runs on its share of the pages, would not
+    evaluate the model that rank 0 saves."""
+
+    def __init__(self, buffers):
+        self._groups = {}
+        for buffer in buffers:
+            self._groups.setdefault(buffer.dtype, []).append(buffer)
+
+    @classmethod
+    def hooks_for(cls, model):
+        """[the hook] for a model with BatchNorm layers, [] otherwise."""
+        buffers = _batchnorm_buffers(model)
+        return [cls(buffers)] if buffers else []
+
+    def after_step(self):
+        self.synchronize()
+
+    def synchronize(self):
+        """Copy rank 0's statistics into this process's (no-op in a single process)."""
+        if comm.get_world_size() == 1:
+            return
+        for buffers in self._groups.values():
+            flat = torch.cat([b.reshape(-1) for b in buffers])
+            dist.broadcast(flat, src=0)
+            for buffer, value in zip(buffers, flat.split([b.numel() for b in buffers])):
+                buffer.copy_(value.view_as(buffer))
+
+
+class ResumableAMPTrainer(AMPTrainer):
+    """Detectron2's AMPTrainer that also resumes from a checkpoint written without AMP (which
+    holds no gradient scaler state: the scaler then starts afresh)."""
+
+    def load_state_dict(self, state_dict):
+        if "grad_scaler" in state_dict:
+            super().load_state_dict(state_dict)
+        else:
+            SimpleTrainer.load_state_dict(self, state_dict)
 
 
 def _json_safe(value):
@@ -90,7 +141,7 @@ class LayoutTrainer(DefaultTrainer):
         TrainerBase.__init__(self)
         if not logging.getLogger("detectron2").isEnabledFor(logging.INFO):
             setup_logger()
-        cfg = DefaultTrainer.auto_scale_workers(cfg, comm.get_world_size())
+        cfg = self.auto_scale_workers(cfg, comm.get_world_size())
         model = self.build_model(cfg)
         self.log_model_size(cfg, model)
         if isinstance(model, DistillationRCNN):
@@ -99,16 +150,45 @@ class LayoutTrainer(DefaultTrainer):
         optimizer = self.build_optimizer(cfg, model)
         data_loader = self.build_train_loader(cfg)
         model = create_ddp_model(model, **ddp_kwargs(cfg))
-        self._trainer = (AMPTrainer if cfg.SOLVER.AMP.ENABLED else SimpleTrainer)(model, data_loader, optimizer)
+        self._trainer = (ResumableAMPTrainer if cfg.SOLVER.AMP.ENABLED else SimpleTrainer)(model, data_loader,
+                                                                                           optimizer)
         self.scheduler = self.build_lr_scheduler(cfg, optimizer)
         self.checkpointer = AtomicCheckpointer(model, cfg.OUTPUT_DIR, trainer=weakref.proxy(self))
         self.start_iter = 0
         self.max_iter = cfg.SOLVER.MAX_ITER
         self.cfg = cfg
-        self.register_hooks(self.build_hooks())
+        self.register_hooks(BatchNormBufferSync.hooks_for(model) + self.build_hooks())
 
     def build_hooks(self):
         return with_log_period(super().build_hooks(), self.cfg.SOLVER.LOG_PERIOD)
+
+    def resume_or_load(self, resume=True):
+        """Detectron2's resume from OUTPUT_DIR (or load of MODEL.WEIGHTS, not strict), then, for a
+        SimKD student, the teacher's heads copied again: a weights file cannot replace them."""
+        super().resume_or_load(resume)
+        model = self.model.module if hasattr(self.model, "module") else self.model
+        if isinstance(model, DistillationRCNN):
+            model.load_teacher()
+
+    @classmethod
+    def auto_scale_workers(cls, cfg, num_workers):
+        """Detectron2's scaling of batch size, learning rate and schedule from
+        SOLVER.REFERENCE_WORLD_SIZE to `num_workers` processes, applied to the KD schedule
+        (MODEL.DISTILL.START_ITER, STOP_ITER, WARMUP_ITERS) as to SOLVER.MAX_ITER."""
+        scaled = DefaultTrainer.auto_scale_workers(cfg, num_workers)
+        if scaled is cfg or "DISTILL" not in cfg.MODEL:
+            return scaled
+        scale = num_workers / cfg.SOLVER.REFERENCE_WORLD_SIZE
+        frozen = scaled.is_frozen()
+        scaled.defrost()
+        d = scaled.MODEL.DISTILL
+        d.START_ITER = int(round(d.START_ITER / scale))
+        d.WARMUP_ITERS = int(round(d.WARMUP_ITERS / scale))
+        if d.STOP_ITER >= 0:
+            d.STOP_ITER = int(round(d.STOP_ITER / scale))
+        if frozen:
+            scaled.freeze()
+        return scaled
 
     @classmethod
     def build_optimizer(cls, cfg, model):
@@ -122,7 +202,15 @@ class LayoutTrainer(DefaultTrainer):
 
     @classmethod
     def build_train_loader(cls, cfg):
-        return build_detection_train_loader(cfg, mapper=DocumentDatasetMapper(cfg, is_train=True))
+        """Pages of every DATASETS.TRAIN set (labelled, pseudo-labelled, unlabelled), drawn by
+        DATASETS.TRAIN_RATIOS."""
+        live_teacher = (cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN"
+                        and cfg.MODEL.DISTILL.SUPERVISION != "supervised_only")
+        records, sampler = training_pages_and_sampler(cfg, live_teacher)
+        return build_detection_train_loader(
+            records, mapper=DocumentDatasetMapper(cfg, is_train=True), sampler=sampler,
+            total_batch_size=cfg.SOLVER.IMS_PER_BATCH, aspect_ratio_grouping=cfg.DATALOADER.ASPECT_RATIO_GROUPING,
+            num_workers=cfg.DATALOADER.NUM_WORKERS)
 
     @classmethod
     def build_test_loader(cls, cfg, dataset_name):

@@ -7,7 +7,9 @@ exceed max_size, in which case the longer side is scaled to max_size; bilinear, 
 ResizeShortestEdge); `score_threshold`, `nms_threshold`, `detections_per_image`, `mask_on` and
 `mask_threshold` (0.5: ROI mask probability at which pasted masks are cut); `files` (the formats
 written, relative to the folder); `requires_distildoc_d2`; `source` (run config, weights, method)
-`checks` (each format compared with the eager model on sample pages, `check_pages` their sizes)
+`checks` (each format compared with the eager model on sample pages, `check_pages` their sizes;
+`onnx_int8`, the quantised ONNX program (export/quantize.py), compared with the fp32 ONNX program),
+`int8` (quantisation mode and calibration page count, when an int8 model was made)
 and `torchscript_device` (cpu or cuda: the device the TorchScript program was traced on and
 runs on).
 """
@@ -18,7 +20,8 @@ from ..errors import ConfigError
 
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 1
-FILES = {"detectron2": ("model.yaml", "model.pth"), "torchscript": ("model.ts",), "onnx": ("model.onnx",)}
+FILES = {"detectron2": ("model.yaml", "model.pth"), "torchscript": ("model.ts",), "onnx": ("model.onnx",),
+         "onnx_int8": ("model.int8.onnx",)}
 MASK_THRESHOLD = 0.5
 
 

@@ -7,7 +7,9 @@ from detectron2.modeling import build_model
 
 from ..checkpoint import load_weights_strictly
 from ..config import load_config
+from ..data.specs import COCO_PREFIX, json_category_names, parse_coco_spec
 from ..errors import CheckpointError, ConfigError
+from .deploy_config import KD_ONLY_PREFIX, deployable_config
 
 RUN_CONFIG = "config.yaml"
 FINAL_WEIGHTS = "model_final.pth"
@@ -51,22 +53,31 @@ def load_run(path, weights="", overrides=()):
 
 
 def load_run_model(cfg, weights, device="cpu"):
-    """The run's model on `device` (a DistillationRCNN stays one: in eval mode it is its student)
-    in eval mode, with `weights` loaded strictly; `weights=None` keeps the random initialisation."""
+    """The run's model on `device` in eval mode, with `weights` loaded strictly; `weights=None`
+    keeps the random initialisation. A distillation run gives its student alone, as deployed: no
+    teacher is built and its files are not read (a SimKD student still reads TEACHER_CONFIG for
+    the shapes of its heads), and the checkpoint's KD-only modules are skipped."""
+    ignore = ()
+    if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN":
+        cfg, _ = deployable_config(cfg)
+        ignore = (KD_ONLY_PREFIX,)
     cfg = cfg.clone()
     cfg.defrost()
     cfg.MODEL.DEVICE = str(device)
     model = build_model(cfg)
     if weights is not None:
-        load_weights_strictly(model, weights)
+        load_weights_strictly(model, weights, ignore=ignore)
     return model.eval()
 
 
 def class_names(cfg):
-    """Class names of the run's data sets (test sets first), or class_0.. when none is registered."""
+    """Class names of the run's data sets (test sets first; a `coco:` set's json when it is not
+    registered), or class_0.. when none is known."""
     num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES
     for name in list(cfg.DATASETS.TEST) + list(cfg.DATASETS.TRAIN):
         names = MetadataCatalog.get(name).get("thing_classes", None)
+        if names is None and name.startswith(COCO_PREFIX) and os.path.isfile(parse_coco_spec(name)[0]):
+            names = json_category_names(parse_coco_spec(name)[0])
         if names and len(names) == num_classes:
             return list(names)
     return [f"class_{i}" for i in range(num_classes)]

@@ -4,8 +4,9 @@ classes, scores[, ROI masks]) as `distildoc_d2.export.program.detect` returns th
 
 - eager: the Detectron2 model (config + weights). Inputs of equal size run as one batch.
 - torchscript: the traced program, on the device it was traced on (metadata
-  `torchscript_device`: traced code holds that device); one input at a time.
-- onnx: ONNX Runtime (CPU, or CUDA when onnxruntime-gpu is installed); one input at a time.
+  `torchscript_device`, "cpu" or "cuda:N": traced code holds that device); one input at a time.
+- onnx: ONNX Runtime (CPU, or CUDA on the GPU asked for when onnxruntime-gpu is installed; a
+  session that would fall back to CPU is an error); one input at a time.
 """
 import warnings
 from collections import defaultdict
@@ -24,6 +25,17 @@ BACKENDS = ("eager", "torchscript", "onnx")
 def onnx_runs_on(device):
     """Whether the installed ONNX Runtime can run on `device` (cuda needs onnxruntime-gpu)."""
     return torch.device(device).type == "cpu" or "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+
+
+def device_name(device):
+    """"cpu", or "cuda:N" with the index made explicit (plain "cuda" is the current GPU)."""
+    device = torch.device(device)
+    if device.type != "cuda":
+        return device.type
+    index = device.index
+    if index is None:
+        index = torch.cuda.current_device() if torch.cuda.is_available() else 0
+    return f"cuda:{index}"
 
 
 def _to_cpu(outputs):
@@ -77,12 +89,17 @@ class OnnxBackend:
     def __init__(self, path, device="cpu", threads=0):
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
+        self.device = device_name(device)
         providers = ["CPUExecutionProvider"]
-        if torch.device(device).type == "cuda":
+        if self.device != "cpu":
             if not onnx_runs_on(device):
                 raise ConfigError("the onnx backend on cuda needs onnxruntime-gpu (CUDAExecutionProvider)")
-            providers.insert(0, "CUDAExecutionProvider")
+            providers.insert(0, ("CUDAExecutionProvider", {"device_id": torch.device(self.device).index}))
         self.session = onnxruntime.InferenceSession(path, options, providers=providers)
+        if self.device != "cpu" and self.session.get_providers()[0] != "CUDAExecutionProvider":
+            raise ConfigError(f"ONNX Runtime could not start its CUDA provider on {self.device} for {path} and would "
+                              f"run on CPU (session providers: {', '.join(self.session.get_providers())}); check that "
+                              "onnxruntime-gpu matches the installed CUDA and cuDNN, or use --device cpu")
 
     def __call__(self, images):
         return [tuple(torch.from_numpy(out) for out in self.session.run(None, {"image": image.numpy()}))
@@ -97,10 +114,11 @@ def load_backend(folder, metadata, name, device="cpu"):
                                        export_file(folder, metadata, "detectron2", 1), stock, device)
         return EagerBackend(model, device)
     if name == "torchscript":
-        traced_on = metadata.get("torchscript_device", "cpu")
-        if torch.device(device).type != traced_on:
-            raise ConfigError(f"the TorchScript program in {folder} was traced on {traced_on} and runs only there; "
-                              f"export it again with tools/export_model.py --device {torch.device(device).type}")
+        traced_on = device_name(metadata.get("torchscript_device", "cpu"))
+        if device_name(device) != traced_on:
+            raise ConfigError(f"the TorchScript program in {folder} was traced on {traced_on} and runs only there, "
+                              f"not on {device_name(device)}; export it again with tools/export_model.py "
+                              f"--device {device_name(device)}")
         return TorchScriptBackend(export_file(folder, metadata, "torchscript"), device)
     if name == "onnx":
         return OnnxBackend(export_file(folder, metadata, "onnx"), device, threads=torch.get_num_threads())

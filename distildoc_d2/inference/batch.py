@@ -2,21 +2,31 @@
 first, then loaded and predicted in batches behind a progress bar. A file or page that cannot be
 processed is reported on stderr (`error: <file>[ page N]: <why>`) and skipped; the rest completes.
 
+PDF pages are rendered at the model's input size (or at a fixed `dpi`) by the predictor's renderer,
+several consecutive pages of one PDF per renderer call; with `prefetch` > 0 a background thread
+renders the next chunks of pages while the model runs on the current ones.
+
 Outputs in `output_dir`: `<name>.json` per image and `<name>_p<NNN>.json` per PDF page (a page dict
 plus `source`), `<same name>.png` with the layout drawn when `visualize`, and the COCO results file
 when asked for. Names repeated across folders get a `_2`, `_3`, ... suffix.
 """
 import os
+import queue
 import sys
+import threading
 from dataclasses import dataclass
 
 from tqdm import tqdm
 
 from .inputs import (InputError, check_page_size, expand_inputs, is_pdf, missing_pages_message, read_image,
                      select_pages)
-from .pdf import DEFAULT_DPI, page_sizes, pixels_at, render_page
+from .pdf import DEFAULT_DPI, page_sizes, render_page
 from .predictor import with_pdf_coordinates
+from .render import CHUNK_PAGES, Pdf2ImageRenderer, effective_dpi, model_pixels
 from .writers import CocoResults, draw_layout, save_png, write_json
+
+# Chunks of pages rendered ahead of the model by default.
+DEFAULT_PREFETCH = 2
 
 
 @dataclass
@@ -28,6 +38,7 @@ class PageJob:
     page: int = None
     num_pages: int = 1
     size_pt: tuple = None
+    pixels: tuple = None
 
 
 @dataclass
@@ -38,20 +49,27 @@ class BatchSummary:
     failures: list
 
 
-def read_pages(arguments, limit, dpi=DEFAULT_DPI):
+def read_pages(arguments, limit, dpi=DEFAULT_DPI, resize=None):
     """RGB arrays of the first `limit` pages of `arguments` (images, PDFs, folders, globs), for
-    checks and benchmarks; InputError for an argument that matches nothing or an unreadable file."""
+    checks, calibration and benchmarks, PDF pages at `dpi` or, when `resize` (an export's resize
+    rule) is given, at the model's size; InputError for an argument that matches nothing or an
+    unreadable file."""
     files, missing = expand_inputs(arguments)
     if missing:
         raise InputError(f"{missing[0][0]}: {missing[0][1]}")
     pages = []
     for path in files:
         try:
-            numbers = range(1, len(page_sizes(path)) + 1) if is_pdf(path) else [None]
-            for number in numbers:
+            sizes = page_sizes(path) if is_pdf(path) else [None]
+            for number, size in enumerate(sizes, 1):
                 if len(pages) == limit:
                     return pages
-                pages.append(read_image(path) if number is None else render_page(path, number, dpi))
+                if size is None:
+                    pages.append(read_image(path))
+                elif resize is None:
+                    pages.append(render_page(path, number, dpi))
+                else:
+                    pages += Pdf2ImageRenderer().render(path, [number], [model_pixels(size, resize)], [size])
         except InputError as err:
             raise InputError(f"{path}: {err}") from None
     return pages
@@ -73,14 +91,16 @@ class _Names:
 
 
 class BatchRun:
-    """Predicts every page of the inputs given to `run` with `predictor` into `output_dir`."""
+    """Predicts every page of the inputs given to `run` with `predictor` into `output_dir`; PDF
+    pages at the model's size (`dpi` None) or at `dpi`."""
 
-    def __init__(self, predictor, output_dir, page_ranges=None, dpi=DEFAULT_DPI, visualize=False, coco_results=None,
-                 coco_gt=None, progress=True, stream=None):
+    def __init__(self, predictor, output_dir, page_ranges=None, dpi=None, visualize=False, coco_results=None,
+                 coco_gt=None, progress=True, stream=None, prefetch=DEFAULT_PREFETCH):
         self.predictor = predictor
         self.output_dir = output_dir
         self.page_ranges = page_ranges
         self.dpi = dpi
+        self.prefetch = max(0, int(prefetch))
         self.visualize = visualize
         self.coco_path = coco_results
         self.coco = CocoResults(predictor.class_names, coco_gt) if coco_results else None
@@ -110,18 +130,80 @@ class BatchRun:
             if missing:
                 self._fail(path, None, missing_pages_message(len(sizes), missing))
             for page in selected:
-                jobs.append(PageJob(path, f"{name}_p{page:03d}", page, len(sizes), sizes[page - 1]))
+                size_pt = sizes[page - 1]
+                jobs.append(PageJob(path, f"{name}_p{page:03d}", page, len(sizes), size_pt,
+                                    self.predictor.pdf_pixels(size_pt, self.dpi)))
         return jobs
 
-    def _load(self, job):
-        if job.page is None:
-            return read_image(job.source, self.predictor.max_pixels)
-        check_page_size(*pixels_at(job.size_pt, self.dpi), self.predictor.max_pixels)
-        return render_page(job.source, job.page, self.dpi)
+    @staticmethod
+    def _units(jobs):
+        """Jobs grouped for loading: an image alone, up to CHUNK_PAGES consecutive pages of one PDF."""
+        unit = []
+        for job in jobs:
+            if unit and (job.page is None or unit[0].page is None or unit[0].source != job.source
+                         or len(unit) == CHUNK_PAGES):
+                yield unit
+                unit = []
+            unit.append(job)
+        if unit:
+            yield unit
+
+    def _render(self, jobs):
+        return self.predictor.renderer.render(jobs[0].source, [j.page for j in jobs], [j.pixels for j in jobs],
+                                              [j.size_pt for j in jobs])
+
+    def _load_unit(self, unit):
+        """[(job, RGB array or InputError)] for a unit of jobs."""
+        if unit[0].page is None:
+            try:
+                return [(unit[0], read_image(unit[0].source, self.predictor.max_pixels))]
+            except InputError as err:
+                return [(unit[0], err)]
+        loaded, ready = {}, []
+        for job in unit:
+            try:
+                check_page_size(*job.pixels, self.predictor.max_pixels)
+                ready.append(job)
+            except InputError as err:
+                loaded[id(job)] = err
+        try:
+            loaded.update(zip(map(id, ready), self._render(ready) if ready else []))
+        except InputError as err:
+            for job in ready:  # find the page that fails
+                try:
+                    loaded[id(job)] = self._render([job])[0] if len(ready) > 1 else err
+                except InputError as page_err:
+                    loaded[id(job)] = page_err
+        return [(job, loaded[id(job)]) for job in unit]
+
+    def _loaded(self, jobs):
+        """(job, RGB array or InputError) for every job in order; rendered ahead in a thread when
+        `prefetch`."""
+        units = self._units(jobs)
+        if not self.prefetch:
+            for unit in units:
+                yield from self._load_unit(unit)
+            return
+        ahead = queue.Queue(maxsize=self.prefetch)
+
+        def produce():
+            try:
+                for unit in units:
+                    ahead.put(self._load_unit(unit))
+                ahead.put(None)
+            except BaseException as err:  # handed to the consumer, which raises it
+                ahead.put(err)
+
+        threading.Thread(target=produce, daemon=True).start()
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
 
     def _write(self, job, rgb, page):
         if job.page is not None:
-            page = with_pdf_coordinates(page, job.page, job.num_pages, self.dpi, job.size_pt)
+            dpi = self.dpi or effective_dpi(job.size_pt, page["width"])
+            page = with_pdf_coordinates(page, job.page, job.num_pages, dpi, job.size_pt)
         page = {"source": job.source, **page}
         write_json(os.path.join(self.output_dir, job.name + ".json"), page)
         if self.visualize:
@@ -149,12 +231,12 @@ class BatchRun:
         jobs = self._plan(files)
         batch = []
         with tqdm(total=len(jobs), unit="page", desc="predict", disable=not self.progress, file=self.stream) as bar:
-            for job in jobs:
-                try:
-                    batch.append((job, self._load(job)))
-                except InputError as err:
-                    self._fail(job.source, job.page, str(err))
+            for job, loaded in self._loaded(jobs):
+                if isinstance(loaded, InputError):
+                    self._fail(job.source, job.page, str(loaded))
                     bar.update(1)
+                else:
+                    batch.append((job, loaded))
                 if len(batch) == self.predictor.batch_size:
                     self._predict(batch)
                     bar.update(len(batch))

@@ -73,13 +73,17 @@ def parse_page_ranges(text):
 
 def select_pages(ranges, num_pages):
     """(pages, missing): the sorted 1-based pages of a document of `num_pages` pages that `ranges`
-    selects, and the requested pages it does not have."""
+    selects, and the requested pages it does not have. A range that runs past the last page
+    selects the pages that exist ("1-3" of a 1-page PDF is page 1); a single page, or a range
+    that starts, past the last page is missing (its first page is listed)."""
     if ranges is None:
         return list(range(1, num_pages + 1)), []
-    wanted = set()
+    wanted, missing = set(), set()
     for start, end in ranges:
-        wanted.update(range(start, (end if end is not None else max(num_pages, start)) + 1))
-    return sorted(p for p in wanted if p <= num_pages), sorted(p for p in wanted if p > num_pages)
+        if start > num_pages:
+            missing.add(start)
+        wanted.update(range(start, min(end if end is not None else num_pages, num_pages) + 1))
+    return sorted(wanted), sorted(missing)
 
 
 def missing_pages_message(num_pages, missing):

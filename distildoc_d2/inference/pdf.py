@@ -1,5 +1,6 @@
 """PDF pages for the predictor: the file checked, page sizes read with poppler's pdfinfo and
-pages rendered with pdftoppm (both through pdf2image), one page at a time."""
+pages rendered with pdftoppm (both through pdf2image), one page at a time at a given dpi (the
+predictor renders at the model's size, several pages per call: see render.py)."""
 import os
 import re
 
@@ -15,7 +16,7 @@ _PAGE_KEY = re.compile(r"Page\s+(\d+)\s+(size|rot)")
 _SIZE = re.compile(r"([\d.]+)\s*x\s*([\d.]+)")
 
 
-def _check_file(path):
+def check_pdf_file(path):
     """InputError for an empty, non-PDF or truncated file, before poppler sees it."""
     size = os.path.getsize(path)
     if size == 0:
@@ -30,7 +31,8 @@ def _check_file(path):
         raise InputError("the PDF file is truncated (no %%EOF marker at its end)")
 
 
-def _poppler_error(err):
+def poppler_error(err):
+    """The InputError for a poppler failure (encrypted PDF, or poppler's last message)."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     if any("Incorrect password" in line for line in lines):
         return InputError("the PDF is encrypted: it cannot be opened without a password")
@@ -44,12 +46,12 @@ def _pdfinfo(path, **pages):
     except PDFInfoNotInstalledError:
         raise InputError("poppler's pdfinfo is not installed (apt-get install poppler-utils)") from None
     except (PDFPageCountError, PDFSyntaxError, PDFPopplerTimeoutError) as err:
-        raise _poppler_error(err) from None
+        raise poppler_error(err) from None
 
 
 def page_sizes(path):
     """[(width, height)] in points of every page as displayed (page rotation applied)."""
-    _check_file(path)
+    check_pdf_file(path)
     count = _pdfinfo(path).get("Pages", 0)
     if not count:
         raise InputError("the PDF has no pages")
@@ -84,7 +86,7 @@ def render_page(path, page, dpi):
     try:
         images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page)
     except (PDFPageCountError, PDFSyntaxError, PDFPopplerTimeoutError) as err:
-        raise _poppler_error(err) from None
+        raise poppler_error(err) from None
     if not images:
         raise InputError(f"page {page} could not be rendered")
     return np.asarray(images[0].convert("RGB"))

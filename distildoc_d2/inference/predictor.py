@@ -1,15 +1,21 @@
 """LayoutPredictor: pages in, layout regions out, with any backend of an export folder (or a
 run's eager model). The API is documented in distildoc_d2/inference/__init__.py."""
+import torch
+
+from ..errors import ConfigError
 from ..export.deploy_config import deployable_config
-from ..export.metadata import build_metadata, load_metadata
+from ..export.metadata import build_metadata, export_file, load_metadata
 from ..export.run import class_names, load_run, load_run_model
-from .backends import EagerBackend, load_backend
+from .backends import EagerBackend, OnnxBackend, load_backend
 from .inputs import (DEFAULT_MAX_PIXELS, InputError, as_rgb_array, check_page_size, missing_pages_message,
                      parse_page_ranges, select_pages)
-from .pdf import DEFAULT_DPI, page_sizes, pixels_at, render_page
+from .pdf import page_sizes
 from .postprocess import Postprocessor
 from .preprocess import Preprocessor
 from .reading_order import reading_order
+from .render import build_renderer, effective_dpi, target_pixels
+
+PRECISIONS = ("fp32", "int8")
 
 
 def with_pdf_coordinates(page, number, num_pages, dpi, size_pt):
@@ -27,9 +33,13 @@ class LayoutPredictor:
     """Runs pre-processing, a backend and post-processing on pages; see the package docstring."""
 
     def __init__(self, backend, metadata, score_threshold=None, masks=False, max_pixels=DEFAULT_MAX_PIXELS,
-                 batch_size=1):
+                 batch_size=1, renderer="pdf2image"):
+        if masks and not metadata.get("mask_on", True):
+            raise ConfigError("masks were asked for (--masks) but the model is box-only (no mask head, "
+                              "MODEL.MASK_ON False): it predicts boxes only")
         self.backend = backend
         self.metadata = metadata
+        self.renderer = build_renderer(renderer)
         self.class_names = list(metadata["class_names"])
         threshold = metadata["score_threshold"] if score_threshold is None else score_threshold
         self.score_threshold = max(0.0, float(threshold))
@@ -39,10 +49,22 @@ class LayoutPredictor:
         self.postprocess = Postprocessor(self.class_names, self.score_threshold, masks, metadata["mask_threshold"])
 
     @classmethod
-    def from_export(cls, folder, backend="onnx", device="cpu", **options):
-        """A predictor on an export folder (tools/export_model.py) with backend eager, torchscript or onnx."""
+    def from_export(cls, folder, backend="onnx", device="cpu", precision="fp32", **options):
+        """A predictor on an export folder (tools/export_model.py) with backend eager, torchscript or onnx;
+        `precision` "int8" runs the export's quantised ONNX model (onnx backend only)."""
         metadata = load_metadata(folder)
-        return cls(load_backend(folder, metadata, backend, device), metadata, **options)
+        if precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision '{precision}'; choose one of {', '.join(PRECISIONS)}")
+        if precision == "fp32":
+            return cls(load_backend(folder, metadata, backend, device), metadata, **options)
+        if backend != "onnx":
+            raise ConfigError(f"int8 runs on the onnx backend only (ONNX Runtime); the {backend} backend has no "
+                              "int8 model")
+        if "onnx_int8" not in metadata["files"]:
+            raise ConfigError(f"{folder} holds no int8 model: export it with tools/export_model.py "
+                              "--int8 static --calibration PAGES (or --int8 dynamic)")
+        path = export_file(folder, metadata, "onnx_int8")
+        return cls(OnnxBackend(path, device, threads=torch.get_num_threads()), metadata, **options)
 
     @classmethod
     def from_run(cls, path, weights="", overrides=(), device="cpu", **options):
@@ -53,6 +75,11 @@ class LayoutPredictor:
         metadata = build_metadata(deploy_cfg, class_names(cfg), model.backbone.size_divisibility, stock, (),
                                   {"config": path, "weights": weights})
         return cls(EagerBackend(model, device), metadata, **options)
+
+    def pdf_pixels(self, size_pt, dpi=None):
+        """(width, height) in pixels at which a PDF page of `size_pt` points is rendered: the
+        model's input size when `dpi` is None, else at `dpi`."""
+        return target_pixels(size_pt, dpi, self.metadata["resize"])
 
     def finish(self, outputs, model_input, page_size):
         """The page dict for raw backend `outputs` of `model_input`, made from a page of `page_size` (h, w)."""
@@ -80,10 +107,11 @@ class LayoutPredictor:
         `channels` order ("RGB" or "BGR")."""
         return self.predict_images([image], channels)[0]
 
-    def predict_pdf(self, path, dpi=DEFAULT_DPI, pages=None):
-        """Page dicts (with PDF fields) of the pages of a PDF rendered at `dpi`; `pages` is None
-        (all), a selection such as "1-3,5" or a list of 1-based page numbers. InputError for an
-        unreadable PDF or a page that does not exist or is too large."""
+    def predict_pdf(self, path, dpi=None, pages=None):
+        """Page dicts (with PDF fields) of the pages of a PDF rendered at the model's input size
+        (`dpi` None) or at `dpi`; `pages` is None (all), a selection such as "1-3,5" (ranges past
+        the last page stop there) or a list of 1-based page numbers. InputError for an unreadable
+        PDF or a page that does not exist or is too large."""
         sizes = page_sizes(path)
         ranges = parse_page_ranges(pages) if isinstance(pages, str) or pages is None else [(p, p) for p in pages]
         selected, missing = select_pages(ranges, len(sizes))
@@ -92,9 +120,12 @@ class LayoutPredictor:
         results = []
         for start in range(0, len(selected), self.batch_size):
             numbers = selected[start:start + self.batch_size]
-            for number in numbers:
-                check_page_size(*pixels_at(sizes[number - 1], dpi), self.max_pixels)
-            images = [render_page(path, number, dpi) for number in numbers]
-            for number, page in zip(numbers, self.predict_images(images)):
-                results.append(with_pdf_coordinates(page, number, len(sizes), dpi, sizes[number - 1]))
+            size_pt = [sizes[number - 1] for number in numbers]
+            pixels = [self.pdf_pixels(size, dpi) for size in size_pt]
+            for size in pixels:
+                check_page_size(*size, self.max_pixels)
+            images = self.renderer.render(path, numbers, pixels, size_pt)
+            for number, size, page in zip(numbers, size_pt, self.predict_images(images)):
+                page_dpi = dpi or effective_dpi(size, page["width"])
+                results.append(with_pdf_coordinates(page, number, len(sizes), page_dpi, size))
         return results

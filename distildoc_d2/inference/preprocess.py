@@ -1,6 +1,7 @@
 """Pages into model inputs, as Detectron2's DefaultPredictor prepares them: channels in the
 model's order, shorter side resized to `min_size` (longer side at most `max_size`, bilinear),
-float32 (3, H, W) with values 0-255. Normalisation and padding happen inside the model."""
+float32 (3, H, W) with values 0-255 (a page rendered at the model's size is not resized again).
+Normalisation and padding happen inside the model."""
 import numpy as np
 import torch
 from detectron2.data import transforms as T
@@ -21,5 +22,7 @@ class Preprocessor:
     def __call__(self, rgb):
         """The model input (3, h, w) float32 tensor for the page `rgb`."""
         image = rgb[:, :, ::-1] if self.input_format == "BGR" else rgb
-        resized = self.resize.get_transform(image).apply_image(image)
+        transform = self.resize.get_transform(image)
+        same_size = (transform.new_h, transform.new_w) == image.shape[:2]
+        resized = image if same_size else transform.apply_image(image)
         return torch.as_tensor(np.ascontiguousarray(resized.astype("float32").transpose(2, 0, 1)))

@@ -74,3 +74,23 @@ def probe_shapes(classifier, input_size, outputs, hint_index=None):
     finally:
         classifier.train(was_training)
     return {name: tuple(value.shape[1:]) for name, value in result.items()}
+
+
+def freeze_unreached(classifier, input_size, outputs, hint_index=None):
+    """Stop training the parameters of `classifier` that its `outputs` never reach (a head's norm
+    layer when a method reads the feature map): they would get no gradient, which DDP rejects at
+    the second iteration. Returns their names."""
+    named = [(name, p) for name, p in classifier.named_parameters() if p.requires_grad]
+    device = classifier.pixel_mean.device
+    was_training = classifier.training
+    classifier.eval()
+    try:
+        result = classifier.extract(torch.zeros((1, 3, *input_size), device=device), outputs, hint_index)
+        total = sum(value.float().sum() for value in result.values())
+        grads = torch.autograd.grad(total, [p for _, p in named], allow_unused=True)
+    finally:
+        classifier.train(was_training)
+    unreached = [(name, p) for (name, p), grad in zip(named, grads) if grad is None]
+    for _, p in unreached:
+        p.requires_grad_(False)
+    return [name for name, _ in unreached]

@@ -29,6 +29,9 @@ class RoiKD(nn.Module):
         self.box_weight = cfg.MODEL.DISTILL.ROI_KD.BOX_WEIGHT
 
     def forward(self, batch):
+        if batch.student_roi is None:  # a batch of unlabelled pages has no sampled proposals
+            zero = sum(f.sum() for f in batch.student_features.values()) * 0.0
+            return {"loss_kd_roi_cls": zero, **({"loss_kd_roi_box": zero} if self.box_weight > 0 else {})}
         (s_logits, s_deltas), (t_logits, t_deltas) = batch.student_roi, batch.teacher_roi
         losses = {"loss_kd_roi_cls": kl_logit_loss(s_logits, t_logits, self.temperature)}
         if self.box_weight > 0:

@@ -1,0 +1,63 @@
+"""COCO bbox mAP of one set of labels against another on the same pages: a teacher's
+pseudo-labels against exact labels (its real accuracy), or any two COCO jsons. Pages are matched
+by image file name, classes by (loose) name; labels without a score count as score 1."""
+import contextlib
+import io
+import os
+
+import numpy as np
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
+
+from ..data.coco_layout import read_json
+from ..errors import DatasetError
+from ..pseudo_labels.classes import normalise_name
+
+
+def _coco(data):
+    coco = COCO()
+    coco.dataset = data
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco.createIndex()
+    return coco
+
+
+def labels_map(truth_json, labels_json):
+    """{"AP", "AP50", "per_class": {class: AP}, "pages"} in percent: the labels of `labels_json`
+    scored against `truth_json` on the pages both hold."""
+    truth, labels = read_json(truth_json, "ground-truth file"), read_json(labels_json, "labels file")
+    try:
+        names = {normalise_name(c["name"]): c["id"] for c in truth["categories"]}
+        label_class = {c["id"]: names.get(normalise_name(c["name"])) for c in labels["categories"]}
+        by_file = {os.path.basename(im["file_name"]): im["id"] for im in truth["images"]}
+        label_image = {im["id"]: by_file.get(os.path.basename(im["file_name"])) for im in labels["images"]}
+        shared = {i for i in label_image.values() if i is not None}
+        results = [{"image_id": label_image[a["image_id"]], "category_id": label_class[a["category_id"]],
+                    "bbox": list(a["bbox"]), "score": 1.0 if a.get("score") is None else float(a["score"])}
+                   for a in labels["annotations"]
+                   if label_image.get(a["image_id"]) is not None and label_class.get(a["category_id"]) is not None]
+    except (KeyError, TypeError) as err:
+        raise DatasetError(f"{truth_json} / {labels_json}: expected COCO jsons with images, annotations and "
+                           f"categories: {err!r}") from None
+    if not shared:
+        raise DatasetError(f"{labels_json} holds none of the pages of {truth_json} (pages match by file name)")
+    gt = dict(truth, images=[im for im in truth["images"] if im["id"] in shared],
+              annotations=[dict(a, iscrowd=a.get("iscrowd", 0), area=a["bbox"][2] * a["bbox"][3])
+                           for a in truth["annotations"] if a["image_id"] in shared])
+    coco_gt = _coco(gt)
+    if not results:
+        return {"AP": 0.0, "AP50": 0.0, "per_class": {}, "pages": len(shared)}
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco_dt = coco_gt.loadRes(results)
+        evaluation = COCOeval(coco_gt, coco_dt, "bbox")
+        evaluation.params.imgIds = sorted(shared)
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    per_class = {}
+    for k, cat_id in enumerate(evaluation.params.catIds):
+        precision = evaluation.eval["precision"][:, :, k, 0, -1]
+        if (precision > -1).any():
+            per_class[coco_gt.cats[cat_id]["name"]] = float(np.mean(precision[precision > -1]) * 100)
+    return {"AP": float(evaluation.stats[0] * 100), "AP50": float(evaluation.stats[1] * 100),
+            "per_class": per_class, "pages": len(shared)}

@@ -1,0 +1,82 @@
+"""The pseudo-labelling job: every page through the teacher, classes mapped, thresholds
+applied, the data set written atomically, the report printed."""
+import os
+import time
+
+from tqdm import tqdm
+
+from ..data.coco_layout import read_json
+from ..errors import DatasetError, DistilDocError
+from .classes import ClassMap, ScoreThresholds, normalise_name
+from .dataset import PseudoLabelWriter
+from .report import PseudoLabelReport
+
+
+def _truth_by_file(json_file, student_classes):
+    """{image base name: [(student class, [x0, y0, x1, y1])]} from a COCO json."""
+    data = read_json(json_file, "ground-truth file")
+    try:
+        by_name = {normalise_name(c): c for c in student_classes}
+        names = {c["id"]: by_name.get(normalise_name(c["name"])) for c in data["categories"]}
+        files = {im["id"]: os.path.basename(im["file_name"]) for im in data["images"]}
+        truth = {name: [] for name in files.values()}
+        for ann in data["annotations"]:
+            x, y, w, h = ann["bbox"]
+            if names.get(ann["category_id"]):
+                truth[files[ann["image_id"]]].append((names[ann["category_id"]], [x, y, x + w, y + h]))
+    except (KeyError, TypeError, ValueError) as err:
+        raise DatasetError(f"ground-truth file {json_file} is not a COCO json with images, annotations and "
+                           f"categories: {err!r}") from None
+    return truth
+
+
+def _page_truth(page, truth_files):
+    if truth_files is not None:
+        return truth_files.get(os.path.basename(page.file_name or page.source))
+    return page.ground_truth
+
+
+def pseudo_label(pages, teacher, output_dir, student_classes, class_map=None, thresholds=None, ground_truth=None,
+                 overwrite=False, progress=True, on_error=None):
+    """Label `pages` with `teacher` and write the data set to `output_dir`. Returns (annotations
+    json path, PseudoLabelReport, errors [(page source, message)], seconds spent labelling).
+    A page that cannot be read or labelled is reported through `on_error(source, message)` and
+    skipped; if none can be labelled, nothing is written."""
+    if not pages:
+        raise DatasetError("no pages to label: the inputs hold no images or PDF pages")
+    class_map = class_map or ClassMap(teacher.class_names, student_classes)
+    thresholds = thresholds or ScoreThresholds(0.5)
+    if hasattr(teacher, "check_pages"):
+        teacher.check_pages(pages)
+    truth_files = _truth_by_file(ground_truth, student_classes) if ground_truth else None
+    provenance = {"teacher": teacher.description, "class_map": class_map.describe(),
+                  "thresholds": thresholds.describe(), "pages": len(pages)}
+    writer = PseudoLabelWriter(output_dir, student_classes, provenance, overwrite)
+    report, errors = PseudoLabelReport(student_classes), []
+    start = time.perf_counter()
+    try:
+        for page in tqdm(pages, desc="pseudo-labelling", unit="page", disable=not progress):
+            label = f"{page.source}" + (f" page {page.page}" if page.page else "")
+            try:
+                rgb = page.load()
+                found = teacher(page)
+            except DistilDocError as err:
+                errors.append((label, str(err)))
+                if on_error:
+                    on_error(label, str(err))
+                continue
+            candidates = [dict(r, category=class_map(r["category"])) for r in found if class_map(r["category"])]
+            kept = [r for r in candidates if thresholds.keeps(r["category"], r.get("score"))]
+            writer.add_page(page, rgb, kept)
+            report.add(candidates, kept, _page_truth(page, truth_files))
+        seconds = time.perf_counter() - start
+        if report.pages == 0:
+            raise DatasetError(f"none of the {len(pages)} pages could be labelled; nothing was written")
+        summary = report.as_dict()
+        summary.update(errors=[{"page": p, "error": m} for p, m in errors], seconds=seconds,
+                       pages_per_second=report.pages / seconds if seconds else None)
+        path = writer.finish(summary)
+    except BaseException:
+        writer.abort()
+        raise
+    return path, report, errors, seconds

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Real pages from a born-digital teacher: an unlabelled corpus of real PDFs from Debian's
+# documentation packages -> pseudo-labels from PyMuPDF's layout analyser -> a ResNet-18 student
+# trained on them -> evaluated against the teacher on held-out documents and against exact
+# boxes on typeset LaTeX pages (and the teacher itself on those pages).
+#
+#   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
+#                                        # (labelling ~25 min), training ~1 h on 2 CPU cores
+#   bash tools/real_student.sh --quick   # (or QUICK=1) ~50 pages, 10 iterations: every step runs
+#
+# Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
+# apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
+# Environment: VENV (default .venv), DATA (default datasets/real), OUTPUT (default output/real).
+# Finished steps are reused when it is run again.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${VENV:-$ROOT/.venv}/bin/python"
+QUICK="${QUICK:-0}"
+[ "${1:-}" = "--quick" ] && QUICK=1
+DATA="${DATA:-datasets/real}"
+OUT="${OUTPUT:-output/real}"
+DPI=72
+CORPUS_CFG=configs/real/corpus.yaml
+DOCUMENTS=16
+TRAIN_OPTS=()
+if [ "$QUICK" = "1" ]; then
+  CORPUS_CFG=configs/real/corpus-quick.yaml
+  DATA="$DATA/quick"
+  OUT="$OUT/quick"
+  DOCUMENTS=3
+  TRAIN_OPTS=(SOLVER.MAX_ITER 10 SOLVER.STEPS "(8,)" SOLVER.WARMUP_ITERS 2 SOLVER.CHECKPOINT_PERIOD 10)
+fi
+RUN="$OUT/pseudo-pymupdf_R18_FPN"
+SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
+
+step() { echo; echo "[real] $*"; }
+fail() { echo "[real] ERROR: $*" >&2; exit 1; }
+
+"$PY" -c "import pymupdf.layout" 2>/dev/null || fail "PyMuPDF >= 2 is not installed in ${VENV:-.venv}. It is an \
+optional tool under the AGPL-3.0 (never a dependency of distildoc_d2): install it yourself with \
+$PY -m pip install 'pymupdf>=2'  (or pip install -e '.[born-digital]')"
+if ! command -v pdflatex >/dev/null 2>&1; then
+  step "installing pdflatex (texlive-latex-base texlive-latex-recommended texlive-fonts-recommended)"
+  { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends texlive-latex-base texlive-latex-recommended texlive-fonts-recommended >/dev/null; } \
+    || fail "could not install the texlive packages with apt-get"
+fi
+
+# Pseudo-labels of a page list; exit code 1 (a few pages of real PDFs failed) is accepted.
+label() {
+  local output="$1"; shift
+  if [ -f "$output/annotations.json" ]; then echo "reusing $output"; return; fi
+  "$PY" tools/pseudo_label.py --teacher pdf:pymupdf "$@" --classes doclaynet --dpi "$DPI" --output "$output" \
+    || [ $? -eq 1 ] || fail "pseudo-labelling into $output failed"
+}
+
+step "1/5 corpus of real PDFs ($CORPUS_CFG)"
+apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq || fail "apt-get update failed"
+"$PY" tools/build_corpus.py --config "$CORPUS_CFG" --cache "$DATA/debian" --output "$DATA/corpus" \
+  || fail "building the corpus failed"
+
+step "2/5 typeset LaTeX pages with exact boxes"
+[ -f "$DATA/latex/annotations.json" ] \
+  || "$PY" tools/typeset_pages.py --output "$DATA/latex" --documents "$DOCUMENTS" --dpi "$DPI" \
+  || fail "typesetting the LaTeX pages failed"
+
+step "3/5 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages)"
+label "$OUT/pseudo_train" "@$DATA/corpus/train.txt"
+label "$OUT/pseudo_heldout" "@$DATA/corpus/heldout.txt"
+label "$OUT/pseudo_latex" "$DATA/latex/pdf/"*.pdf
+"$PY" tools/compare_labels.py --truth "$DATA/latex/annotations.json" --labels "$OUT/pseudo_latex/annotations.json" \
+  --output "$OUT/teacher_on_latex.json" > "$OUT/teacher_on_latex.txt"
+
+step "4/5 the ResNet-18 student on the pseudo-labels"
+HELDOUT="coco:$OUT/pseudo_heldout/annotations.json:$OUT/pseudo_heldout/images"
+LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
+if [ ! -f "$RUN/model_final.pth" ]; then
+  "$PY" tools/train_net.py --config-file configs/real/pseudo-pymupdf_R18_FPN.yaml MODEL.DEVICE cpu \
+    DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json:$OUT/pseudo_train/images',)" \
+    DATASETS.TEST "('$HELDOUT', '$LATEX')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
+fi
+
+step "5/5 results"
+echo "Teacher (pdf:pymupdf) on the typeset LaTeX pages:"
+cat "$OUT/teacher_on_latex.txt"
+echo
+"$PY" tools/show_results.py "$RUN"
+echo
+echo "Student weights: $RUN/model_final.pth (config: $RUN/config.yaml)."
+echo "First test set: agreement with the teacher on held-out documents; second: exact boxes on LaTeX pages."
