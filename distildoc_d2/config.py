@@ -9,7 +9,7 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 
 from .distillation.config import add_distill_config
 from .backbones.config import add_backbone_config
-from .data.specs import register_dataset_specs
+from .data.specs import is_dataset_spec, register_dataset_specs
 from .errors import ConfigError
 
 
@@ -89,6 +89,8 @@ def validate_layout_config(cfg, check_files=True):
     num_classes = cfg.MODEL.ROI_HEADS.NUM_CLASSES
     for field in ("TRAIN", "TEST"):
         for name in getattr(cfg.DATASETS, field):
+            if not check_files and is_dataset_spec(name):
+                continue  # a coco:/pages: set is registered (and checked) when its files are
             if name not in registered:
                 close = difflib.get_close_matches(name, registered, n=3)
                 hint = f" Did you mean {', '.join(close)}?" if close else ""

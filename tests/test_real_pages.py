@@ -5,19 +5,20 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from distildoc_d2.data import debian_corpus
+from distildoc_d2.data import DOCLAYNET_CLASSES, debian_corpus
 from distildoc_d2.data.debian_corpus import (choose_pages, find_documents, genre_of, load_corpus_config,
                                              select_documents)
 from distildoc_d2.errors import ConfigError
 from distildoc_d2.inference.inputs import InputError
 from distildoc_d2.pseudo_labels import build_teacher, pages_from_inputs, pseudo_label
-from distildoc_d2.pseudo_labels.born_digital import (ANALYSERS, BornDigitalTeacher, PageFrame, box_to_pixels,
-                                                     register_analyser, rotate_box)
+from distildoc_d2.pseudo_labels.born_digital import (BornDigitalTeacher, PageFrame, box_to_pixels, register_analyser,
+                                                     rotate_box)
 from distildoc_d2.pseudo_labels.classes import ClassMap
 
 from conftest import REPO, run_tool
@@ -93,7 +94,7 @@ def test_package_imports_without_pymupdf():
     code = ("import sys; sys.modules['pymupdf'] = None; import distildoc_d2, distildoc_d2.pseudo_labels.born_digital;"
             "from distildoc_d2.pseudo_labels import build_teacher\n"
             "try:\n build_teacher('pdf:pymupdf')\nexcept Exception as e: print(type(e).__name__, e)")
-    result = subprocess.run(["python", "-c", code], capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert "ConfigError" in result.stdout and "AGPL" in result.stdout and "pip install" in result.stdout
     assert "pymupdf" not in open(os.path.join(REPO, "tools", "install.sh")).read().lower()
@@ -143,8 +144,7 @@ def test_pymupdf_teacher_finds_known_regions_in_rendered_pixels(tmp_path):
 
     pdf = _known_regions_pdf(tmp_path / "known.pdf")
     teacher = build_teacher("pdf:pymupdf")
-    assert set(ClassMap(teacher.class_names, list(__import__("distildoc_d2").data.DOCLAYNET_CLASSES)).table.values()) \
-        == set(__import__("distildoc_d2").data.DOCLAYNET_CLASSES)
+    assert set(ClassMap(teacher.class_names, DOCLAYNET_CLASSES).table.values()) == set(DOCLAYNET_CLASSES)
     pages, errors = pages_from_inputs([pdf], dpi=100)
     assert not errors and len(pages) == 3
     for page in pages:

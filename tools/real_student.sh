@@ -11,7 +11,7 @@
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
 # Environment: VENV (default .venv), DATA (default datasets/real), OUTPUT (default output/real).
-# Finished steps are reused when it is run again.
+# Finished steps are reused when it is run again (delete OUTPUT/... and DATA/... to redo one).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -74,11 +74,11 @@ label "$OUT/pseudo_latex" "$DATA/latex/pdf/"*.pdf
   --output "$OUT/teacher_on_latex.json" > "$OUT/teacher_on_latex.txt"
 
 step "4/5 the ResNet-18 student on the pseudo-labels"
-HELDOUT="coco:$OUT/pseudo_heldout/annotations.json:$OUT/pseudo_heldout/images"
+HELDOUT="coco:$OUT/pseudo_heldout/annotations.json"
 LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
 if [ ! -f "$RUN/model_final.pth" ]; then
   "$PY" tools/train_net.py --config-file configs/real/pseudo-pymupdf_R18_FPN.yaml MODEL.DEVICE cpu \
-    DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json:$OUT/pseudo_train/images',)" \
+    DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
     DATASETS.TEST "('$HELDOUT', '$LATEX')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
 fi
 

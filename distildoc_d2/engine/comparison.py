@@ -49,7 +49,10 @@ def run_folder(output_dir, name):
 def execute_run(name, config, overrides, eval_only, common, output_dir):
     """Train (or evaluate) one run through tools/train_net.py unless it already finished."""
     folder = run_folder(output_dir, name)
-    if os.path.isfile(os.path.join(folder, "eval_results.json")):
+    finished = os.path.isfile(os.path.join(folder, "eval_results.json"))
+    if not eval_only:  # an evaluation during training (TEST.EVAL_PERIOD) is not the end of it
+        finished = finished and os.path.isfile(os.path.join(folder, "model_final.pth"))
+    if finished:
         logger.info(f"{name}: finished earlier in {folder}, reused")
         return folder
     command = [sys.executable, TRAIN_NET, "--config-file", config] + (["--eval-only"] if eval_only else [])

@@ -19,7 +19,8 @@ def box_polygon(x0, y0, x1, y1):
 
 
 class PseudoLabelWriter:
-    """Collects pages and their labels, then writes OUTPUT/images/ and OUTPUT/annotations.json.
+    """Collects pages and their labels, then writes OUTPUT/images/ and OUTPUT/annotations.json
+    (image paths relative to OUTPUT, so `coco:OUTPUT/annotations.json` names the whole set).
     Each annotation keeps the teacher's `score` (null for teachers without scores); the json's
     `info.pseudo_labels` records the teacher, class map and thresholds, which is how a training
     run recognises a pseudo-labelled set. An existing output folder is replaced only with
@@ -42,11 +43,11 @@ class PseudoLabelWriter:
         as they are; rendered PDF pages are written as PNG."""
         height, width = rgb.shape[:2]
         if page.page is None and os.path.isfile(page.source):
-            file_name = page.name + os.path.splitext(page.source)[1].lower()
-            shutil.copyfile(page.source, os.path.join(self.tmp_dir, IMAGES_FOLDER, file_name))
+            file_name = f"{IMAGES_FOLDER}/{page.name}{os.path.splitext(page.source)[1].lower()}"
+            shutil.copyfile(page.source, os.path.join(self.tmp_dir, file_name))
         else:
-            file_name = page.name + ".png"
-            Image.fromarray(rgb).save(os.path.join(self.tmp_dir, IMAGES_FOLDER, file_name))
+            file_name = f"{IMAGES_FOLDER}/{page.name}.png"
+            Image.fromarray(rgb).save(os.path.join(self.tmp_dir, file_name))
         image_id = len(self.images) + 1
         record = {"id": image_id, "file_name": file_name, "width": int(width), "height": int(height),
                   "source": page.source}
