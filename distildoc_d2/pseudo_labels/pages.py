@@ -90,16 +90,24 @@ def _listed_pages(arg, dpi, unique):
     return pages, errors
 
 
+def labelled_boxes(data, names):
+    """{image id: [(class name, [x0, y0, x1, y1])]} of a COCO json's annotations, category ids
+    named by `names` ({id: name}; annotations of ids it lacks are left out)."""
+    truth = {}
+    for ann in data.get("annotations", []):
+        if ann["category_id"] in names:
+            x, y, w, h = ann["bbox"]
+            truth.setdefault(ann["image_id"], []).append((names[ann["category_id"]], [x, y, x + w, y + h]))
+    return truth
+
+
 def _coco_pages(spec, unique):
     json_file, image_root = parse_coco_spec(spec)
     data = read_json(json_file)
     if not isinstance(data, dict) or not isinstance(data.get("images"), list):
         raise DatasetError(f"{json_file}: expected a COCO json with a list under 'images'")
     names = {c["id"]: c["name"] for c in data.get("categories", []) if isinstance(c, dict) and "id" in c}
-    truth = {}
-    for ann in data.get("annotations", []):
-        x, y, w, h = ann["bbox"]
-        truth.setdefault(ann["image_id"], []).append((names.get(ann["category_id"]), [x, y, x + w, y + h]))
+    truth = labelled_boxes(data, names)
     has_labels = bool(data.get("annotations"))
     pages = []
     for image in data["images"]:

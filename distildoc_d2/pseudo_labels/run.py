@@ -9,6 +9,7 @@ from ..data.coco_layout import read_json
 from ..errors import DatasetError, DistilDocError
 from .classes import ClassMap, ScoreThresholds, normalise_name
 from .dataset import PseudoLabelWriter
+from .pages import labelled_boxes
 from .report import PseudoLabelReport
 
 
@@ -17,13 +18,10 @@ def _truth_by_file(json_file, student_classes):
     data = read_json(json_file, "ground-truth file")
     try:
         by_name = {normalise_name(c): c for c in student_classes}
-        names = {c["id"]: by_name.get(normalise_name(c["name"])) for c in data["categories"]}
-        files = {im["id"]: os.path.basename(im["file_name"]) for im in data["images"]}
-        truth = {name: [] for name in files.values()}
-        for ann in data["annotations"]:
-            x, y, w, h = ann["bbox"]
-            if names.get(ann["category_id"]):
-                truth[files[ann["image_id"]]].append((names[ann["category_id"]], [x, y, x + w, y + h]))
+        names = {c["id"]: by_name[normalise_name(c["name"])] for c in data["categories"]
+                 if normalise_name(c["name"]) in by_name}
+        boxes = labelled_boxes(data, names)
+        truth = {os.path.basename(im["file_name"]): boxes.get(im["id"], []) for im in data["images"]}
     except (KeyError, TypeError, ValueError) as err:
         raise DatasetError(f"ground-truth file {json_file} is not a COCO json with images, annotations and "
                            f"categories: {err!r}") from None
