@@ -317,3 +317,72 @@ def test_latex_pages_have_exact_boxes_and_agreement_scores_them(tmp_path):
                                       for a in data["annotations"]])
     (tmp_path / "shifted.json").write_text(json.dumps(shifted))
     assert labels_map(str(path), str(tmp_path / "shifted.json"))["AP"] < 60
+
+
+# --- scanned-looking copies (tools/scan_pages.py) ---------------------------------------------
+
+@needs_poppler
+def test_scanned_copies_keep_labels_and_lose_the_text_layer(tmp_path):
+    from distildoc_d2.inference.pdf import page_sizes
+
+    root = tmp_path / "pages"
+    root.mkdir()
+    image = Image.new("RGB", (144, 200), "white")
+    ImageDraw.Draw(image).rectangle((20, 30, 120, 60), fill="black")
+    image.save(root / "a.png")
+    annotations = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [20, 30, 100, 30], "area": 3000, "iscrowd": 0}]
+    data = {"images": [{"id": 1, "file_name": "a.png", "width": 144, "height": 200, "dpi": 144}],
+            "annotations": annotations, "categories": [{"id": 1, "name": "Title"}]}
+    (tmp_path / "set.json").write_text(json.dumps(data))
+    out = tmp_path / "scanned"
+    result = run_tool("scan_pages.py", f"coco:{tmp_path / 'set.json'}:{root}", "--output", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    written = json.loads((out / "annotations.json").read_text())
+    assert written["annotations"] == annotations
+    assert written["images"][0]["file_name"] == "a.png" and written["images"][0]["source"] == "pdf/a.pdf"
+    scanned = np.asarray(Image.open(out / "images" / "a.png").convert("RGB"), dtype=np.int16)
+    original = np.asarray(image, dtype=np.int16)
+    assert scanned.shape == original.shape
+    assert np.abs(scanned - original).mean() > 2, "the copy should be degraded"
+    # the ink stays where its label is: the box is still the darkest part of the page
+    assert scanned[35:55, 25:115].mean() < 100 < scanned[100:190].mean()
+    # an image-only PDF of the page's size in points (144 px at 144 dpi -> 72 pt), without text
+    assert page_sizes(str(out / "pdf" / "a.pdf")) == [(72.0, 100.0)]
+    text = subprocess.run(["pdftotext", str(out / "pdf" / "a.pdf"), "-"], capture_output=True, text=True)
+    assert text.returncode == 0 and text.stdout.strip() == ""
+    # the same page, degraded the same way, every time
+    again = tmp_path / "again"
+    assert run_tool("scan_pages.py", f"coco:{tmp_path / 'set.json'}:{root}", "--output", str(again),
+                    "--quiet").returncode == 0
+    assert (again / "images" / "a.png").read_bytes() == (out / "images" / "a.png").read_bytes()
+
+    refused = run_tool("scan_pages.py", f"coco:{tmp_path / 'set.json'}:{root}", "--output", str(out), "--quiet")
+    assert refused.returncode == 2 and "exists" in refused.stderr
+    (root / "a.png").write_text("not an image")
+    broken = run_tool("scan_pages.py", f"coco:{tmp_path / 'set.json'}:{root}", "--output", str(tmp_path / "b"),
+                      "--quiet")
+    assert broken.returncode == 2 and "a.png" in broken.stderr and "cannot be read" in broken.stderr
+    assert not any(p.name.startswith("b") for p in tmp_path.iterdir()), "nothing half-written"
+
+
+def test_label_agreement_matches_pages_by_pdf_page_then_file_name(tmp_path):
+    from distildoc_d2.evaluation.label_agreement import labels_map
+
+    box = {"bbox": [10, 10, 50, 20], "category_id": 1, "iscrowd": 0, "area": 1000}
+    truth = {"images": [{"id": 1, "file_name": "scan_a.png", "source": "pdf/a.pdf", "page": 1, "width": 100, "height": 100},
+                        {"id": 2, "file_name": "b.png", "width": 100, "height": 100}],
+             "annotations": [dict(box, id=1, image_id=1), dict(box, id=2, image_id=2)],
+             "categories": [{"id": 1, "name": "Text"}]}
+    # pseudo-labels of the PDF page (another image name), and of b.png by its name; class ids differ
+    labels = {"images": [{"id": 7, "file_name": "images/a_p001.png", "source": "/elsewhere/a.pdf", "page": 1},
+                         {"id": 8, "file_name": "images/b.png"}],
+              "annotations": [dict(box, id=1, image_id=7, category_id=3), dict(box, id=2, image_id=8, category_id=3)],
+              "categories": [{"id": 3, "name": "text"}]}
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    result = labels_map(str(tmp_path / "truth.json"), str(tmp_path / "labels.json"))
+    assert result["pages"] == 2 and result["AP"] == pytest.approx(100.0)
+    # the same PDF file at another page is another page
+    labels["images"][0]["page"] = 2
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    assert labels_map(str(tmp_path / "truth.json"), str(tmp_path / "labels.json"))["pages"] == 1

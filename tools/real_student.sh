@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real pages from a born-digital teacher: an unlabelled corpus of real PDFs from Debian's
 # documentation packages -> pseudo-labels from PyMuPDF's layout analyser -> a ResNet-18 student
-# trained on them -> evaluated against the teacher on held-out documents and against exact
-# boxes on typeset LaTeX pages (and the teacher itself on those pages).
+# trained on them -> evaluated against the teacher on held-out documents, against exact boxes on
+# typeset LaTeX pages, and on scanned-looking copies of those pages (image-only PDFs: the teacher
+# finds nothing there); the teacher is scored on the same pages; a held-out real page and a
+# scanned page are drawn with the student's layout.
 #
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
 #                                        # (labelling ~25 min), training ~1 h on 2 CPU cores
@@ -56,37 +58,55 @@ label() {
     || [ $? -eq 1 ] || fail "pseudo-labelling into $output failed"
 }
 
-step "1/5 corpus of real PDFs ($CORPUS_CFG)"
+step "1/6 corpus of real PDFs ($CORPUS_CFG)"
 apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq || fail "apt-get update failed"
 "$PY" tools/build_corpus.py --config "$CORPUS_CFG" --cache "$DATA/debian" --output "$DATA/corpus" \
   || fail "building the corpus failed"
 
-step "2/5 typeset LaTeX pages with exact boxes"
+step "2/6 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
 [ -f "$DATA/latex/annotations.json" ] \
   || "$PY" tools/typeset_pages.py --output "$DATA/latex" --documents "$DOCUMENTS" --dpi "$DPI" \
   || fail "typesetting the LaTeX pages failed"
+[ -f "$DATA/latex_scanned/annotations.json" ] \
+  || "$PY" tools/scan_pages.py "coco:$DATA/latex/annotations.json:$DATA/latex/images" --output "$DATA/latex_scanned" \
+  || fail "making the scanned copies failed"
 
-step "3/5 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages)"
+step "3/6 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
 label "$OUT/pseudo_train" "@$DATA/corpus/train.txt"
 label "$OUT/pseudo_heldout" "@$DATA/corpus/heldout.txt"
 label "$OUT/pseudo_latex" "$DATA/latex/pdf/"*.pdf
-"$PY" tools/compare_labels.py --truth "$DATA/latex/annotations.json" --labels "$OUT/pseudo_latex/annotations.json" \
-  --output "$OUT/teacher_on_latex.json" > "$OUT/teacher_on_latex.txt"
+label "$OUT/pseudo_latex_scanned" "$DATA/latex_scanned/pdf/"*.pdf
+for set in latex latex_scanned; do
+  "$PY" tools/compare_labels.py --truth "$DATA/$set/annotations.json" --labels "$OUT/pseudo_$set/annotations.json" \
+    --output "$OUT/teacher_on_$set.json" > "$OUT/teacher_on_$set.txt"
+done
 
-step "4/5 the ResNet-18 student on the pseudo-labels"
+step "4/6 the ResNet-18 student on the pseudo-labels"
 HELDOUT="coco:$OUT/pseudo_heldout/annotations.json"
 LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
+SCANNED="coco:$DATA/latex_scanned/annotations.json:$DATA/latex_scanned/images"
 if [ ! -f "$RUN/model_final.pth" ]; then
   "$PY" tools/train_net.py --config-file configs/real/pseudo-pymupdf_R18_FPN.yaml MODEL.DEVICE cpu \
     DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
-    DATASETS.TEST "('$HELDOUT', '$LATEX')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
+    DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
 fi
 
-step "5/5 results"
+step "5/6 results"
 echo "Teacher (pdf:pymupdf) on the typeset LaTeX pages:"
 cat "$OUT/teacher_on_latex.txt"
+echo "Teacher (pdf:pymupdf) on their scanned copies (image-only PDFs):"
+cat "$OUT/teacher_on_latex_scanned.txt"
 echo
 "$PY" tools/show_results.py "$RUN"
+echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
+echo "boxes on their scanned copies."
+
+step "6/6 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
+read -r FIRST_PDF FIRST_PAGES < "$DATA/corpus/heldout.txt"
+FIRST_PDF="$(cd "$DATA/corpus" && realpath "$FIRST_PDF")"
+SCANNED_PDF="$(ls "$DATA/latex_scanned/pdf/"*.pdf | head -n 1)"
+"$PY" tools/predict.py --model "$RUN" --pages "${FIRST_PAGES%%,*}" --visualize --no-progress \
+  "$FIRST_PDF" "$SCANNED_PDF" --output "$OUT/drawn" || fail "predicting the drawn pages failed"
 echo
-echo "Student weights: $RUN/model_final.pth (config: $RUN/config.yaml)."
-echo "First test set: agreement with the teacher on held-out documents; second: exact boxes on LaTeX pages."
+echo "Student weights: $RUN/model_final.pth (config: $RUN/config.yaml); use them with"
+echo "  $PY tools/predict.py --model $RUN YOUR.pdf --visualize   (or export them: tools/export_model.py $RUN)"

@@ -1,6 +1,7 @@
 """COCO bbox mAP of one set of labels against another on the same pages: a teacher's
 pseudo-labels against exact labels (its real accuracy), or any two COCO jsons. Pages are matched
-by image file name, classes by (loose) name; labels without a score count as score 1."""
+by the PDF page they were rendered from where both jsons record it (`source` and `page`), else by
+image file name; classes by (loose) name; labels without a score count as score 1."""
 import contextlib
 import io
 import os
@@ -22,6 +23,25 @@ def _coco(data):
     return coco
 
 
+def _page_keys(image):
+    """The keys a page is known by: its PDF file name and page number where recorded, its image file name."""
+    keys = []
+    if image.get("source") and image.get("page") is not None:
+        keys.append(("pdf", os.path.basename(str(image["source"])), int(image["page"])))
+    keys.append(("image", os.path.basename(image["file_name"])))
+    return keys
+
+
+def _match_pages(truth_images, label_images):
+    """{label image id: truth image id or None}, by PDF page first, then by image file name."""
+    truth_by_key = {}
+    for image in truth_images:
+        for key in _page_keys(image):
+            truth_by_key.setdefault(key, image["id"])
+    return {image["id"]: next((truth_by_key[k] for k in _page_keys(image) if k in truth_by_key), None)
+            for image in label_images}
+
+
 def labels_map(truth_json, labels_json):
     """{"AP", "AP50", "per_class": {class: AP}, "pages"} in percent: the labels of `labels_json`
     scored against `truth_json` on the pages both hold."""
@@ -29,8 +49,7 @@ def labels_map(truth_json, labels_json):
     try:
         names = {normalise_name(c["name"]): c["id"] for c in truth["categories"]}
         label_class = {c["id"]: names.get(normalise_name(c["name"])) for c in labels["categories"]}
-        by_file = {os.path.basename(im["file_name"]): im["id"] for im in truth["images"]}
-        label_image = {im["id"]: by_file.get(os.path.basename(im["file_name"])) for im in labels["images"]}
+        label_image = _match_pages(truth["images"], labels["images"])
         shared = {i for i in label_image.values() if i is not None}
         results = [{"image_id": label_image[a["image_id"]], "category_id": label_class[a["category_id"]],
                     "bbox": list(a["bbox"]), "score": 1.0 if a.get("score") is None else float(a["score"])}
@@ -40,7 +59,7 @@ def labels_map(truth_json, labels_json):
         raise DatasetError(f"{truth_json} / {labels_json}: expected COCO jsons with images, annotations and "
                            f"categories: {err!r}") from None
     if not shared:
-        raise DatasetError(f"{labels_json} holds none of the pages of {truth_json} (pages match by file name)")
+        raise DatasetError(f"{labels_json} holds none of the pages of {truth_json} (pages match by PDF file and page, or by image file name)")
     gt = dict(truth, images=[im for im in truth["images"] if im["id"] in shared],
               annotations=[dict(a, iscrowd=a.get("iscrowd", 0), area=a["bbox"][2] * a["bbox"][3])
                            for a in truth["annotations"] if a["image_id"] in shared])
