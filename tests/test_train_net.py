@@ -122,6 +122,23 @@ def test_show_results_prints_the_tables(trained, tmp_path):
     assert missing.returncode == 2 and "eval_results.json does not exist" in missing.stderr
 
 
+def test_show_results_gives_a_table_per_test_set_and_the_learning_curve(tmp_path):
+    def evaluation(iteration, held_out, latex):
+        return {"iteration": iteration, "results": {
+            "coco:held_out.json": {"bbox": {"AP": held_out, "AP50": 2 * held_out, "AP75": 0.0, "AP-Text": held_out}},
+            "coco:latex.json:images": {"bbox": {"AP": latex, "AP50": None, "AP75": 0.0, "AP-Text": latex}}}}
+
+    (tmp_path / "eval_results.json").write_text(json.dumps([evaluation(225, 10.0, 5.0), evaluation(450, 21.25, 12.5)]))
+    result = run_tool("show_results.py", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "(iteration 450)" in out
+    assert out.index("coco:held_out.json:") < out.index("| bbox   | 21.2") < out.index("coco:latex.json:images:")
+    assert "| bbox   | 12.5  | -      | 0.0    |" in out
+    curve = out[out.index("Learning curve"):]
+    assert "| 225         | 10.0                 | 5.0" in curve and "| 450         | 21.2" in curve
+
+
 def test_optimizer_is_chosen_by_the_config():
     import torch
     from torch import nn

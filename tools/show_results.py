@@ -1,10 +1,14 @@
 #!/usr/bin/env python
-"""Print the evaluation table of a finished run: python tools/show_results.py OUTPUT_DIR"""
+"""Print the evaluation tables of a run: python tools/show_results.py OUTPUT_DIR
+
+One table per test set for the last evaluation, and, when the run evaluated more than once
+(TEST.EVAL_PERIOD), its learning curve: bbox mAP per test set at every evaluation."""
 import argparse
 import sys
 
 from distildoc_d2.errors import DistilDocError
-from distildoc_d2.evaluation.results_table import format_results_table, load_eval_results
+from distildoc_d2.evaluation.results_table import (format_learning_curve, format_results_table, load_eval_history,
+                                                   results_by_dataset)
 
 
 def main():
@@ -12,12 +16,18 @@ def main():
     parser.add_argument("output_dir", help="a run's OUTPUT_DIR (holds eval_results.json)")
     args = parser.parse_args()
     try:
-        last = load_eval_results(args.output_dir)
+        history = load_eval_history(args.output_dir)
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"Evaluation of {args.output_dir} (iteration {last['iteration']}), COCO AP in %:\n")
-    print(format_results_table(last["results"]))
+    last = history[-1]
+    print(f"Evaluation of {args.output_dir} (iteration {last['iteration']}), COCO AP in %:")
+    for name, results in results_by_dataset(last["results"]).items():
+        print(f"\n{name}:\n" if name else "")
+        print(format_results_table(results))
+    if len(history) > 1:
+        print("\nLearning curve (bbox mAP at each evaluation):\n")
+        print(format_learning_curve(history))
     return 0
 
 
