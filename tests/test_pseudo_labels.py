@@ -276,11 +276,19 @@ def test_training_on_labelled_pseudo_and_unlabelled_pages(demo_root, random_teac
     assert "Sampling ratios" in log and "pseudo-labelled" in log
     metrics = [json.loads(line) for line in (tmp_path / "run" / "metrics.json").read_text().splitlines()]
     assert any("loss_kd_feature_mse" in m for m in metrics)
-    # a plain student (the black-box case) trains on the pseudo-labelled set too
+    # a plain student (the black-box case) trains on the pseudo-labelled set too; evaluated during
+    # training on a pseudo-labelled set, its pages without labels are pages with nothing to find
+    first_page = pseudo["images"][0]["id"]
+    one_empty = dict(pseudo, annotations=[a for a in pseudo["annotations"] if a["image_id"] != first_page])
+    (tmp_path / "one_empty.json").write_text(json.dumps(one_empty))
+    pseudo_set_spec = f"('coco:{tmp_path / 'one_empty.json'}:{out}',)"
     plain = run_tool("train_net.py", "--config-file", KD_CFG, *TINY_MODEL, "MODEL.META_ARCHITECTURE",
-                     "GeneralizedRCNN", "DATASETS.TRAIN", f"('coco:{out / 'annotations.json'}',)",
-                     "SOLVER.MAX_ITER", "2", "OUTPUT_DIR", tmp_path / "plain", env_root=demo_root)
+                     "GeneralizedRCNN", "DATASETS.TRAIN", pseudo_set_spec, "DATASETS.TEST", pseudo_set_spec,
+                     "TEST.EVAL_PERIOD", "1", "SOLVER.MAX_ITER", "2", "OUTPUT_DIR", tmp_path / "plain",
+                     env_root=demo_root)
     assert plain.returncode == 0, plain.stdout[-3000:] + plain.stderr[-3000:]
+    evaluations = json.loads((tmp_path / "plain" / "eval_results.json").read_text())
+    assert len(evaluations) == 2 and evaluations[0]["iteration"] < evaluations[1]["iteration"]
 
 
 def test_comparison_reads_pseudo_label_runs(demo_root, random_teacher_run, pseudo_set, tmp_path):

@@ -59,9 +59,14 @@ label() {
 }
 
 step "1/6 corpus of real PDFs ($CORPUS_CFG)"
-apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq || fail "apt-get update failed"
-"$PY" tools/build_corpus.py --config "$CORPUS_CFG" --cache "$DATA/debian" --output "$DATA/corpus" \
-  || fail "building the corpus failed"
+[ -f "$DATA/corpus/train.txt" ] || apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq \
+  || fail "apt-get update failed"
+if [ -f "$DATA/corpus/train.txt" ] && [ -f "$DATA/corpus/heldout.txt" ]; then
+  echo "reusing $DATA/corpus (delete it to choose the pages again)"
+else
+  "$PY" tools/build_corpus.py --config "$CORPUS_CFG" --cache "$DATA/debian" --output "$DATA/corpus" \
+    || fail "building the corpus failed"
+fi
 
 step "2/6 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
 [ -f "$DATA/latex/annotations.json" ] \

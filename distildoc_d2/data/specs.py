@@ -4,8 +4,9 @@
 
 - `coco:PATH.json` or `coco:PATH.json:IMAGE_ROOT`: a COCO json (image paths relative to
   IMAGE_ROOT, default: the json's folder). Its categories are matched by name to the run's
-  classes. A json written by tools/pseudo_label.py is a pseudo-labelled set: its pages whose
-  teacher found nothing keep no annotations and train by feature KD alone.
+  classes. A json written by tools/pseudo_label.py is a pseudo-labelled set: in training, its
+  pages whose teacher found nothing train by feature KD alone (dropped without a live teacher);
+  as a test set, they are pages with nothing to find.
 - `pages:FOLDER_OR_GLOB[,FOLDER_OR_GLOB...]`: unlabelled page images (PNG, JPEG, TIFF...; PDFs
   are rendered once at DATASETS.PDF_DPI into a cache folder). They carry no labels, so they can
   only be training pages of a DistillationRCNN, which learns on them from its live teacher.
@@ -66,12 +67,7 @@ def _register_coco(name, class_names):
     pseudo = is_pseudo_labelled(json_file)
 
     def load():
-        records = load_layout_coco(json_file, image_root, class_names, name)
-        if pseudo:  # a page whose teacher found nothing trains by feature KD alone
-            for record in records:
-                if not record["annotations"]:
-                    del record["annotations"]
-        return records
+        return load_layout_coco(json_file, image_root, class_names, name)
 
     DatasetCatalog.register(name, load)
     MetadataCatalog.get(name).set(json_file=json_file, image_root=image_root, thing_classes=list(class_names),

@@ -23,8 +23,11 @@ def training_sets(cfg, live_teacher):
     sets = []
     for name in cfg.DATASETS.TRAIN:
         records = DatasetCatalog.get(name)
+        pseudo = MetadataCatalog.get(name).get("pseudo_labelled", False)
         kept = []
         for record in records:
+            if pseudo and not record.get("annotations"):  # the teacher found nothing: feature KD alone
+                record = {k: v for k, v in record.items() if k != "annotations"}
             if "annotations" not in record:
                 if live_teacher:
                     kept.append(record)
@@ -34,7 +37,7 @@ def training_sets(cfg, live_teacher):
             raise DatasetError(f"training set '{name}' has no usable page ({len(records)} pages; pages without "
                                "labels need a DistillationRCNN's live teacher)")
         unlabelled = sum("annotations" not in r for r in kept)
-        kind = "pseudo-labelled" if MetadataCatalog.get(name).get("pseudo_labelled", False) else "labelled"
+        kind = "pseudo-labelled" if pseudo else "labelled"
         logger.info(f"Training set {name}: {len(kept)} pages ({kind}; {unlabelled} without labels: feature KD only)")
         sets.append((name, kept))
     return sets
