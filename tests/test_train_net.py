@@ -159,3 +159,14 @@ def test_optimizer_is_chosen_by_the_config():
     assert isinstance(sgd, torch.optim.SGD) and sgd.param_groups[0]["momentum"] == 0.8
     with pytest.raises(ConfigError, match="SOLVER.OPTIMIZER.*'Adam'"):
         build_solver_optimizer(load_config(CONFIG, ["SOLVER.OPTIMIZER", "Adam"]), model)
+
+
+def test_comparison_row_of_a_run_with_several_test_sets_is_its_first_set(tmp_path):
+    from distildoc_d2.engine.comparison import summarise
+
+    results = {"coco:first.json": {"bbox": {"AP": 8.0, "AP50": 18.0, "AP-Text": 13.0}},
+               "coco:second.json": {"bbox": {"AP": 5.0, "AP50": 17.0, "AP-Text": 10.0}}}
+    (tmp_path / "eval_results.json").write_text(json.dumps([{"iteration": 9, "results": results}]))
+    row = summarise("student", tmp_path, {"params_M": 1.0})
+    assert row["bbox_mAP"] == 8.0 and row["bbox_AP50"] == 18.0 and row["per_class_AP"] == {"Text": 13.0}
+    assert row["segm_mAP"] is None and row["params_M"] == 1.0

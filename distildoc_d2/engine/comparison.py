@@ -17,7 +17,7 @@ from ..config import load_config
 from ..data.specs import register_dataset_specs
 from ..errors import DistilDocError
 from ..evaluation.model_size import count_gflops, count_parameters
-from ..evaluation.results_table import load_eval_results
+from ..evaluation.results_table import load_eval_results, results_by_dataset
 from ..evaluation.speed import images_per_second
 
 logger = logging.getLogger("distildoc_d2")
@@ -95,7 +95,8 @@ def measure_run(folder, num_images=8):
 
 
 def summarise(name, folder, measured):
-    last = load_eval_results(folder)["results"]
+    """A comparison row of a finished run: its last evaluation on its first test set (DATASETS.TEST[0])."""
+    last = next(iter(results_by_dataset(load_eval_results(folder)["results"]).values()))
     bbox, segm = last.get("bbox", {}), last.get("segm", {})
     row = {"run": name, "bbox_mAP": bbox.get("AP"), "bbox_AP50": bbox.get("AP50"), "segm_mAP": segm.get("AP")}
     row.update(measured)

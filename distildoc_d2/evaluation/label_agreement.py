@@ -59,7 +59,8 @@ def labels_map(truth_json, labels_json):
         raise DatasetError(f"{truth_json} / {labels_json}: expected COCO jsons with images, annotations and "
                            f"categories: {err!r}") from None
     if not shared:
-        raise DatasetError(f"{labels_json} holds none of the pages of {truth_json} (pages match by PDF file and page, or by image file name)")
+        raise DatasetError(f"{labels_json} holds none of the pages of {truth_json} "
+                           "(pages match by PDF file and page, or by image file name)")
     gt = dict(truth, images=[im for im in truth["images"] if im["id"] in shared],
               annotations=[dict(a, iscrowd=a.get("iscrowd", 0), area=a["bbox"][2] * a["bbox"][3])
                            for a in truth["annotations"] if a["image_id"] in shared])
