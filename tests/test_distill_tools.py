@@ -117,6 +117,14 @@ def test_missing_teacher_weights_is_a_clear_error(demo_root, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_missing_initial_weights_is_a_clear_error(demo_root, tmp_path):
+    result = run_tool("train_net.py", "--config-file", "configs/demo/supervised_R18_FPN-box.yaml", *TINY_MODEL,
+                      "MODEL.WEIGHTS", tmp_path / "nope.pth", "OUTPUT_DIR", tmp_path, env_root=demo_root)
+    assert result.returncode == 2
+    assert "MODEL.WEIGHTS: initial weights file" in result.stderr and "nope.pth' does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_kd_cost_benchmark_prints_the_table(demo_root):
     result = run_tool("benchmark_kd.py", "--config-file", KD_CFG, "--random-teacher", "--rounds", "1", *TINY_MODEL,
                       env_root=demo_root)

@@ -9,6 +9,8 @@
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
 #                                        # (labelling ~25 min), training ~1 h on 2 CPU cores
 #   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations: every step runs
+#   bash tools/real_student.sh --continue  # (or CONTINUE=1) then trains the student 1,500 iterations
+#                                        # more from its final weights (~1.5 h on 2 CPU cores)
 #
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
@@ -20,21 +22,32 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 QUICK="${QUICK:-0}"
-[ "${1:-}" = "--quick" ] && QUICK=1
+CONTINUE="${CONTINUE:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    --continue) CONTINUE=1 ;;
+    *) echo "[real] ERROR: unknown argument $arg (expected --quick and/or --continue)" >&2; exit 2 ;;
+  esac
+done
 DATA="${DATA:-datasets/real}"
 OUT="${OUTPUT:-output/real}"
 DPI=72
 CORPUS_CFG=configs/real/corpus.yaml
 DOCUMENTS=16
 TRAIN_OPTS=()
+CONTINUE_OPTS=()
 if [ "$QUICK" = "1" ]; then
   CORPUS_CFG=configs/real/corpus-quick.yaml
   DATA="$DATA/quick"
   OUT="$OUT/quick"
   DOCUMENTS=3
   TRAIN_OPTS=(SOLVER.MAX_ITER 10 SOLVER.STEPS "(8,)" SOLVER.WARMUP_ITERS 2 SOLVER.CHECKPOINT_PERIOD 10)
+  CONTINUE_OPTS=(SOLVER.MAX_ITER 10 SOLVER.STEPS "(8,)" SOLVER.WARMUP_ITERS 2 SOLVER.CHECKPOINT_PERIOD 10
+                 TEST.EVAL_PERIOD 10)
 fi
 RUN="$OUT/pseudo-pymupdf_R18_FPN"
+CONTINUED="$OUT/pseudo-pymupdf_R18_FPN_continued"
 SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
 
 step() { echo; echo "[real] $*"; }
@@ -95,6 +108,13 @@ if [ ! -f "$RUN/model_final.pth" ]; then
     DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
     DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
 fi
+if [ "$CONTINUE" = "1" ] && [ ! -f "$CONTINUED/model_final.pth" ]; then
+  echo "[real] training it further from $RUN/model_final.pth (configs/real/pseudo-pymupdf_R18_FPN_continued.yaml)"
+  "$PY" tools/train_net.py --config-file configs/real/pseudo-pymupdf_R18_FPN_continued.yaml MODEL.DEVICE cpu \
+    MODEL.WEIGHTS "$RUN/model_final.pth" DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
+    DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$CONTINUED" "${CONTINUE_OPTS[@]}" \
+    || fail "training further failed"
+fi
 
 step "5/6 results"
 echo "Teacher (pdf:pymupdf) on the typeset LaTeX pages:"
@@ -103,6 +123,11 @@ echo "Teacher (pdf:pymupdf) on their scanned copies (image-only PDFs):"
 cat "$OUT/teacher_on_latex_scanned.txt"
 echo
 "$PY" tools/show_results.py "$RUN"
+if [ "$CONTINUE" = "1" ]; then
+  echo "Trained further (its iterations count from the first run's end):"
+  "$PY" tools/show_results.py "$CONTINUED"
+  RUN="$CONTINUED"
+fi
 echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
 echo "boxes on their scanned copies."
 

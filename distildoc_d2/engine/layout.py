@@ -29,6 +29,10 @@ def layout_config(args):
         weights = cfg.MODEL.DISTILL.TEACHER_WEIGHTS
         if not args.eval_only and not os.path.isfile(weights):
             raise ConfigError(f"MODEL.DISTILL.TEACHER_WEIGHTS: teacher weights file '{weights}' does not exist")
+    if not args.eval_only and cfg.MODEL.WEIGHTS and not os.path.isfile(cfg.MODEL.WEIGHTS) and not (
+            args.resume and os.path.isfile(os.path.join(cfg.OUTPUT_DIR, "last_checkpoint"))):
+        raise ConfigError(f"MODEL.WEIGHTS: initial weights file '{cfg.MODEL.WEIGHTS}' does not exist "
+                          "(weights come from local files only)")
     cfg.freeze()
     return cfg
 
