@@ -281,3 +281,25 @@ def test_benchmark_prints_one_table(teacher, trained_box_student, demo_root, pdf
     assert student["mask_on"] is False and student["flops_proposals"] == 50
     assert student["params_m"] < teacher_rows[0]["params_m"]
     assert "| model" in result.stdout and "pages/s x teacher" in result.stdout
+
+
+def test_benchmark_times_a_randomly_initialised_reference(trained_box_student, demo_root, pdfs, tmp_path):
+    reference = "configs/demo/teacher_R50_FPN.yaml"
+    output = tmp_path / "benchmark.json"
+    common = ["--pdfs", pdfs / "short.pdf", "--val", "distildoc_demo_val", "--val-pages", "2", "--backends", "eager",
+              "--threads", "1", "--output", output, "--no-progress", "TEST.DETECTIONS_PER_IMAGE", "30"]
+    result = run_tool("benchmark.py", "--teacher", reference, "--random-init", reference,
+                      "--student", trained_box_student, *common, env_root=demo_root)
+    assert result.returncode == 0, result.stderr[-4000:]
+    teacher, student = json.loads(output.read_text())["rows"]
+    assert teacher["random_init"] and teacher["weights"] is None and teacher["AP"] is None
+    assert teacher["model"] == "teacher_R50_FPN (random weights)" and teacher["pages_per_s"] > 0
+    assert teacher["flops_detections"] == 30
+    assert not student["random_init"] and student["AP"] is not None
+    assert student["map_vs_teacher"] is None and student["speed_vs_teacher"] > 0
+    assert "teacher_R50_FPN (random weights)" in result.stdout
+
+    result = run_tool("benchmark.py", "--teacher", trained_box_student, "--random-init", reference, *common,
+                      env_root=demo_root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"--random-init {reference}: not one of the --teacher / --student models" in result.stderr

@@ -10,8 +10,11 @@ the teacher's (same backend).
 
 Models are run folders (config.yaml + model_final.pth or last_checkpoint) or config files with
 trained weights (MODEL.WEIGHTS or OUTPUT_DIR's checkpoint); a model without trained weights is an
-error. Each model is exported to a temporary folder (tools/export_model.py's export and checks);
-for `onnx-int8` its ONNX program is quantised (--int8 static: calibrated on the first
+error, except one named by --random-init: a speed reference where no trained model exists (an
+R101 teacher at 800 px), randomly initialised, its rows marked "(random weights)" with no mAP
+(cap its detections with TEST.DETECTIONS_PER_IMAGE so that its heads do a trained model's work).
+Each model is exported to a temporary folder (tools/export_model.py's export and checks); for
+`onnx-int8` its ONNX program is quantised (--int8 static: calibrated on the first
 --calibration-pages pages of --calibration, default the --pdfs; or dynamic).
 
 - params (M): parameters of the deployed model; GFLOPs: fvcore, one inference at --flops-size
@@ -45,7 +48,7 @@ from distildoc_d2.evaluation.pipeline_speed import time_pipelines
 from distildoc_d2.evaluation.predictor_map import dataset_pages, predictor_bbox_map
 from distildoc_d2.export.exporter import export_model
 from distildoc_d2.export.quantize import QUANT_MODES, add_int8
-from distildoc_d2.export.run import load_run
+from distildoc_d2.export.run import load_run, run_config
 from distildoc_d2.inference import LayoutPredictor
 from distildoc_d2.inference.batch import read_pages
 from distildoc_d2.inference.inputs import parse_page_ranges
@@ -75,9 +78,14 @@ def _flops_size(args, metadata):
 
 def _prepare(index, path, role, args, calibration, tmp):
     """Export one model and open its backends: (predictors by backend, row fields shared by its rows)."""
-    cfg, weights = load_run(path, "", args.opts)
-    if not os.path.isfile(weights):
-        raise ConfigError(f"{path}: weights file {weights} does not exist (the benchmark measures trained models)")
+    random_init = path in args.random_init
+    if random_init:
+        cfg, weights = run_config(path, args.opts), None
+    else:
+        cfg, weights = load_run(path, "", args.opts)
+        if not os.path.isfile(weights):
+            raise ConfigError(f"{path}: weights file {weights} does not exist (the benchmark measures trained "
+                              "models; --random-init PATH times a randomly initialised one)")
     folder = os.path.join(tmp, f"model-{index}")
     formats = sorted({EXPORT_FORMATS[b] for b in args.backends if b != "eager"})
     tqdm.write(f"exporting {path}", file=sys.stderr)
@@ -89,7 +97,8 @@ def _prepare(index, path, role, args, calibration, tmp):
     model = (predictors.get("eager") or LayoutPredictor.from_export(folder, "eager")).backend.model
     height, width = _flops_size(args, metadata)
     shared = {
-        "model": _label(path), "path": path, "role": role, "weights": weights, "mask_on": metadata["mask_on"],
+        "model": _label(path) + (" (random weights)" if random_init else ""), "path": path, "role": role,
+        "weights": weights, "random_init": random_init, "mask_on": metadata["mask_on"],
         "params_m": count_parameters(model) / 1e6,
         "gflops": count_gflops_fixed(model, height, width, args.proposals, args.detections),
         "flops_size": [height, width],
@@ -111,7 +120,10 @@ def benchmark(args, models, calibration, records, progress=True):
                 rows[(index, backend)] = dict(shared, backend=backend)
         for key, predictor in tqdm(predictors.items(), desc="mAP", unit="model", disable=not progress,
                                    file=sys.stderr):
-            rows[key].update(predictor_bbox_map(predictor, records, progress=False))
+            if rows[key]["random_init"]:
+                rows[key].update(AP=None, AP50=None)
+            else:
+                rows[key].update(predictor_bbox_map(predictor, records, progress=False))
         ranges = parse_page_ranges(args.pages)
         with tqdm(total=args.rounds * len(predictors), desc="pages/s", unit="pass", disable=not progress,
                   file=sys.stderr) as bar:
@@ -160,6 +172,8 @@ def main(argv=None):
     parser.add_argument("--student", action="append", default=[], help="a student's run folder (repeat)")
     parser.add_argument("--pdfs", nargs="+", required=True, help="PDFs (or folders, images) timed end to end")
     parser.add_argument("--pages", default="", help="pages of each PDF to time, e.g. 1-2 (default: all)")
+    parser.add_argument("--random-init", action="append", default=[], metavar="MODEL",
+                        help="a --teacher or --student (a config file) timed with random weights, no mAP (repeat)")
     parser.add_argument("--val", default="", help="registered labelled data set for mAP (default: the teacher's)")
     parser.add_argument("--val-pages", type=int, default=50, help="validation pages for mAP")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
@@ -181,7 +195,10 @@ def main(argv=None):
     torch.set_num_threads(max(1, args.threads))
     try:
         models = [(args.teacher, "teacher")] + [(path, "student") for path in args.student]
-        teacher_cfg, _ = load_run(args.teacher, "", args.opts)
+        unknown = [path for path in args.random_init if path not in [path for path, _ in models]]
+        if unknown:
+            raise ConfigError(f"--random-init {unknown[0]}: not one of the --teacher / --student models")
+        teacher_cfg = run_config(args.teacher, args.opts)
         val_name, records = _validation(args, teacher_cfg)
         resize = {"min_size": teacher_cfg.INPUT.MIN_SIZE_TEST, "max_size": teacher_cfg.INPUT.MAX_SIZE_TEST}
         calibration = read_pages(args.calibration or args.pdfs, args.calibration_pages, resize=resize)
