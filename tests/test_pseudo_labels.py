@@ -127,6 +127,28 @@ def test_coco_set_with_other_classes_is_refused(demo_root, tmp_path):
         DatasetCatalog.get(cfg.DATASETS.TRAIN[0])
 
 
+def test_a_tool_registers_a_coco_test_set_with_the_runs_classes(demo_root, tmp_path):
+    from distildoc_d2.data.specs import register_coco_for_run
+    from distildoc_d2.evaluation.predictor_map import dataset_pages
+
+    data = json.loads((_layout(demo_root) / "annotations" / "val.json").read_text())
+    data["categories"] = data["categories"][::-1]  # same names, other order: the run's order must win
+    (tmp_path / "reversed.json").write_text(json.dumps(data))
+    spec = f"coco:{tmp_path / 'reversed.json'}:{_layout(demo_root) / 'images'}"
+    cfg = load_config(TEACHER_CFG, ["MODEL.DEVICE", "cpu", "DATASETS.TEST", f"('{spec}',)"])
+    assert spec not in DatasetCatalog.keys()
+    register_coco_for_run(spec, cfg)
+    run_classes = MetadataCatalog.get("distildoc_demo_train").thing_classes
+    assert MetadataCatalog.get(spec).thing_classes == run_classes
+    records = dataset_pages(spec, 3)
+    by_id = {c["id"]: c["name"] for c in data["categories"]}
+    first = data["annotations"][0]
+    page = next(r for r in records if r["image_id"] == first["image_id"])
+    assert run_classes[page["annotations"][0]["category_id"]] == by_id[first["category_id"]]
+    with pytest.raises(ConfigError, match="missing.json does not exist"):
+        register_coco_for_run(f"coco:{tmp_path / 'missing.json'}", cfg)
+
+
 def test_repeat_factors_follow_the_ratios():
     factors = repeat_factors([2, 8], [1.0, 1.0])
     assert factors.tolist() == [4.0, 4.0] + [1.0] * 8  # each set is half of what is drawn

@@ -42,6 +42,7 @@ from detectron2.data import DatasetCatalog
 from tabulate import tabulate
 from tqdm import tqdm
 
+from distildoc_d2.data.specs import register_coco_for_run
 from distildoc_d2.errors import ConfigError, DistilDocError
 from distildoc_d2.evaluation.model_size import count_gflops_fixed, count_parameters
 from distildoc_d2.evaluation.pipeline_speed import time_pipelines
@@ -161,8 +162,9 @@ def _validation(args, teacher_cfg):
     name = args.val or next(iter(teacher_cfg.DATASETS.TEST), "")
     if not name:
         raise ConfigError(f"the teacher {args.teacher} names no DATASETS.TEST: pass --val DATASET")
+    register_coco_for_run(name, teacher_cfg)
     if name not in DatasetCatalog.keys():
-        raise ConfigError(f"--val: data set '{name}' is not registered")
+        raise ConfigError(f"--val: data set '{name}' is not registered (a registered name or coco:PATH.json[:IMAGES])")
     return name, dataset_pages(name, args.val_pages)
 
 

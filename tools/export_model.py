@@ -56,6 +56,7 @@ import sys
 
 from detectron2.data import DatasetCatalog
 
+from distildoc_d2.data.specs import register_coco_for_run
 from distildoc_d2.errors import ConfigError, DistilDocError
 from distildoc_d2.evaluation.predictor_map import dataset_pages
 from distildoc_d2.export.compare import BOX_TOLERANCE, SCORE_TOLERANCE, describe
@@ -87,9 +88,11 @@ def _int8_eval_records(args, cfg):
     if args.int8_eval == "none":
         return None
     if args.int8_eval:
+        register_coco_for_run(args.int8_eval, cfg)
         return dataset_pages(args.int8_eval, args.int8_eval_pages)
     name = next(iter(cfg.DATASETS.TEST), "")
     try:
+        register_coco_for_run(name, cfg)
         return dataset_pages(name, args.int8_eval_pages) if name in DatasetCatalog.keys() else None
     except DistilDocError:  # the run's test set is not on this machine
         return None

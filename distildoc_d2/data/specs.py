@@ -152,6 +152,13 @@ def reference_classes(cfg):
     return None
 
 
+def register_coco_for_run(name, cfg):
+    """Register the `coco:` set `name`, unless it is registered already, with the classes of the
+    run `cfg` (so that a tool evaluating the run outside training reads its pages)."""
+    if name.startswith(COCO_PREFIX) and name not in DatasetCatalog.keys():
+        _register_coco(name, reference_classes(cfg) or json_category_names(parse_coco_spec(name)[0]))
+
+
 def register_dataset_specs(cfg):
     """Register every `coco:` / `pages:` entry of DATASETS.TRAIN and DATASETS.TEST (again if
     registered before: the run's classes may differ). `pages:` sets may not be test sets."""
