@@ -212,3 +212,23 @@ def test_onnx_group_norm_keeps_float32_precision(tmp_path):
     torch.onnx.export(AxisWiseGroupNorm(norm), (pages,), path, dynamo=False, opset_version=17, input_names=["x"])
     output = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"x": pages.numpy()})[0]
     assert np.abs(output - expected.numpy()).max() < 2e-4
+
+
+def test_axis_wise_group_norms_keep_timm_activations():
+    """timm's GroupNormAct (the GN of a timm CNN student) applies an activation after the norm: the
+    export's axis-wise norm must keep it (a MobileNetV3 student's ONNX program lost every one)."""
+    import timm
+
+    from distildoc_d2.backbones.timm_cnn import batchnorm_to_groupnorm
+    from distildoc_d2.export.program import with_axis_wise_group_norms
+
+    torch.manual_seed(0)
+    net = batchnorm_to_groupnorm(timm.create_model("mobilenetv3_large_100", features_only=True, pretrained=False)).eval()
+    assert any(not isinstance(getattr(m, "act", None), (type(None), torch.nn.Identity)) for m in net.modules()
+               if isinstance(m, torch.nn.GroupNorm))
+    pages = torch.randn(1, 3, 96, 64)
+    exported = with_axis_wise_group_norms(net)
+    assert not any(isinstance(m, torch.nn.GroupNorm) for m in exported.modules())
+    with torch.no_grad():
+        for expected, got in zip(net(pages), exported(pages)):
+            np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)

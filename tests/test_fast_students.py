@@ -303,3 +303,13 @@ def test_benchmark_times_a_randomly_initialised_reference(trained_box_student, d
                       env_root=demo_root)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"--random-init {reference}: not one of the --teacher / --student models" in result.stderr
+
+
+def test_benchmark_table_marks_a_failed_export_check():
+    benchmark = _tool("benchmark")
+    row = {"model": "student", "params_m": 4.8, "gflops": 1.8, "AP": 0.2, "AP50": 0.5, "map_vs_teacher": 0.01,
+           "pages_per_s": 6.6, "speed_vs_teacher": 4.4,
+           "export_checks_ok": {"detectron2": True, "torchscript": True, "onnx": False, "onnx_int8": True}}
+    table = benchmark.markdown_table([dict(row, backend=b) for b in ("eager", "torchscript", "onnx", "onnx-int8")])
+    lines = table.splitlines()[2:]
+    assert ["FAILED" in line for line in lines] == [False, False, True, True]

@@ -9,8 +9,8 @@
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
 #                                        # (labelling ~25 min), training ~1 h on 2 CPU cores
 #   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations: every step runs
-#   bash tools/real_student.sh --continue  # (or CONTINUE=1) then trains the student 800 iterations
-#                                        # more from its final weights (~50 min on 2 CPU cores)
+#   bash tools/real_student.sh --continue  # (or CONTINUE=1) then trains the student 600 iterations
+#                                        # more from its final weights (~40 min on 2 CPU cores)
 #
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).

@@ -60,12 +60,15 @@ def _with_placeholder(instances):
 
 class AxisWiseGroupNorm(nn.Module):
     """nn.GroupNorm computed with means over one axis at a time (same result in exact arithmetic;
-    short float32 sums in ONNX Runtime), for export to ONNX."""
+    short float32 sums in ONNX Runtime), for export to ONNX. A timm GroupNormAct keeps its dropout
+    and activation, which it applies after the norm."""
 
     def __init__(self, norm):
         super().__init__()
         self.num_groups, self.eps = norm.num_groups, norm.eps
         self.weight, self.bias = norm.weight, norm.bias
+        self.drop = getattr(norm, "drop", nn.Identity())
+        self.act = getattr(norm, "act", nn.Identity())
 
     def _mean(self, x):
         for dim in range(x.dim() - 1, 1, -1):
@@ -77,10 +80,10 @@ class AxisWiseGroupNorm(nn.Module):
         grouped = x.reshape(x.shape[0], self.num_groups, channels // self.num_groups, *spatial)
         centered = grouped - self._mean(grouped)
         normed = (centered / torch.sqrt(self._mean(centered * centered) + self.eps)).reshape(x.shape)
-        if self.weight is None:
-            return normed
-        shape = (1, channels) + (1,) * len(spatial)
-        return normed * self.weight.reshape(shape) + self.bias.reshape(shape)
+        if self.weight is not None:
+            shape = (1, channels) + (1,) * len(spatial)
+            normed = normed * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return self.act(self.drop(normed))
 
 
 def with_axis_wise_group_norms(model):
