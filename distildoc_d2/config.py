@@ -10,6 +10,7 @@ from detectron2.data import DatasetCatalog, MetadataCatalog
 from .distillation.config import add_distill_config
 from .backbones.config import add_backbone_config
 from .data.specs import is_dataset_spec, register_dataset_specs
+from .data.training_mix import SAMPLERS
 from .errors import ConfigError
 
 
@@ -132,7 +133,11 @@ def _check_same_classes(cfg):
 
 
 def _check_training_mix(cfg):
-    """TRAIN_RATIOS: one positive weight per training set; unlabelled pages need a live teacher."""
+    """TRAIN_RATIOS: one positive weight per training set; a sampler this project builds;
+    unlabelled pages need a live teacher."""
+    if cfg.DATALOADER.SAMPLER_TRAIN not in SAMPLERS:
+        raise ConfigError(f"DATALOADER.SAMPLER_TRAIN is '{cfg.DATALOADER.SAMPLER_TRAIN}'; expected one of "
+                          f"{list(SAMPLERS)} (weigh data sets with DATASETS.TRAIN_RATIOS)")
     ratios, train = list(cfg.DATASETS.TRAIN_RATIOS), list(cfg.DATASETS.TRAIN)
     if ratios and (len(ratios) != len(train) or any(r <= 0 for r in ratios)):
         raise ConfigError(f"DATASETS.TRAIN_RATIOS is {tuple(ratios)}; expected one positive weight per "

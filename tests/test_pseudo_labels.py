@@ -12,9 +12,11 @@ from detectron2.utils.events import EventStorage
 
 from distildoc_d2 import load_config, validate_layout_config
 from distildoc_d2.data.split import split_labelled
-from distildoc_d2.data.training_mix import repeat_factors, training_sets
+from distildoc_d2.data.training_mix import (class_repeat_factors, repeat_factors, training_pages_and_sampler,
+                                            training_sets)
 from distildoc_d2.errors import ConfigError, DatasetError
-from distildoc_d2.pseudo_labels import ClassMap, ScoreThresholds
+from distildoc_d2.pseudo_labels import ClassMap, Page, ScoreThresholds
+from distildoc_d2.pseudo_labels.calibration import calibrate_thresholds
 from distildoc_d2.pseudo_labels.report import match_page
 
 from conftest import REPO, TINY_MODEL, run_tool
@@ -67,6 +69,36 @@ def test_precision_recall_matching_on_known_boxes():
     tp, n_labels, n_truth = match_page(labels, truth)
     assert (tp["Text"], n_labels["Text"], n_truth["Text"]) == (1, 2, 2)
     assert (tp["Table"], n_labels["Table"], n_truth["Table"]) == (1, 2, 1)
+
+
+def _page(name, truth):
+    return Page(name=name, source=f"{name}.png", load=lambda: None, ground_truth=truth)
+
+
+def test_calibrated_thresholds_maximise_each_class_f1():
+    pages = [_page("a", [("text", [0, 0, 10, 10]), ("Text", [20, 0, 30, 10]), ("Table", [0, 20, 10, 30])]),
+             _page("b", [("Footnote", [0, 40, 10, 50]), ("Caption", [0, 60, 10, 70])])]
+    found = {"a.png": [{"category": "text", "bbox": [0, 0, 10, 10], "score": 0.9},
+                       {"category": "text", "bbox": [50, 50, 60, 60], "score": 0.6},     # a false positive
+                       {"category": "text", "bbox": [20, 0, 30, 10], "score": 0.3},
+                       {"category": "table", "bbox": [0, 20, 10, 30], "score": 0.15},
+                       {"category": "figure", "bbox": [40, 0, 50, 10], "score": 0.8}],   # no true Picture
+             "b.png": [{"category": "caption", "bbox": [0, 60, 10, 70], "score": 0.02}]}  # below the grid
+    class_map = ClassMap(["text", "table", "figure", "caption", "footnote"],
+                         ["Text", "Table", "Picture", "Caption", "Footnote"], {"figure": "Picture"})
+    calibration = calibrate_thresholds(pages, lambda page: found[page.source], class_map,
+                                       ["Text", "Table", "Picture", "Caption", "Footnote"], progress=False)
+    # Text: F1 = 2*2/(3+2) = 0.8 up to 0.3 (the highest such grid value is chosen), 0.5 to 0.6, 0.67 above
+    assert calibration.thresholds == {"Text": 0.3, "Table": 0.15}
+    text = calibration.rows["Text"]
+    assert (text["precision"], text["recall"], text["ground_truth"]) == (pytest.approx(2 / 3), 1.0, 2)
+    assert text["f1"] == pytest.approx(0.8)
+    assert "Text" in calibration.format() and calibration.as_dict()["pages"] == 2
+    with pytest.raises(DatasetError, match="without scores"):
+        calibrate_thresholds(pages, lambda page: [dict(r, score=None) for r in found[page.source]], class_map,
+                             ["Text", "Table", "Picture", "Caption", "Footnote"], progress=False)
+    with pytest.raises(DatasetError, match="labelled pages"):
+        calibrate_thresholds([_page("c", None)], lambda page: [], class_map, ["Text"], progress=False)
 
 
 # --- data named in the config ---------------------------------------------------------------
@@ -149,6 +181,27 @@ def test_a_tool_registers_a_coco_test_set_with_the_runs_classes(demo_root, tmp_p
         register_coco_for_run(f"coco:{tmp_path / 'missing.json'}", cfg)
 
 
+def test_rare_class_pages_are_repeated():
+    text, table = {"category_id": 0}, {"category_id": 1}
+    records = [{"annotations": [text]}] * 3 + [{"annotations": [text, table]}, {"file_name": "unlabelled.png"}]
+    factors = class_repeat_factors(records, 0.5)  # f(Text) = 1, f(Table) = 1/4: sqrt(0.5 / 0.25)
+    assert factors.tolist() == pytest.approx([1.0, 1.0, 1.0, 2 ** 0.5, 1.0])
+    assert class_repeat_factors(records, 0.5, sqrt=False).tolist() == pytest.approx([1, 1, 1, 2, 1])
+
+
+def test_the_configured_sampler_is_used_or_refused(demo_root):
+    cfg = load_config(TEACHER_CFG, ["MODEL.DEVICE", "cpu", "DATALOADER.SAMPLER_TRAIN", "RepeatFactorTrainingSampler",
+                                    "DATALOADER.REPEAT_THRESHOLD", "0.9"])
+    validate_layout_config(cfg)
+    records, sampler = training_pages_and_sampler(cfg, live_teacher=False)
+    expected = class_repeat_factors(records, 0.9)
+    assert expected.max() > 1  # some demo classes are on fewer than 90% of the pages
+    assert torch.allclose(sampler._int_part + sampler._frac_part, expected)
+    cfg = load_config(TEACHER_CFG, ["MODEL.DEVICE", "cpu", "DATALOADER.SAMPLER_TRAIN", "WeightedTrainingSampler"])
+    with pytest.raises(ConfigError, match="DATALOADER.SAMPLER_TRAIN is 'WeightedTrainingSampler'"):
+        validate_layout_config(cfg)
+
+
 def test_repeat_factors_follow_the_ratios():
     factors = repeat_factors([2, 8], [1.0, 1.0])
     assert factors.tolist() == [4.0, 4.0] + [1.0] * 8  # each set is half of what is drawn
@@ -184,6 +237,33 @@ def test_results_teacher_reproduces_the_ground_truth(demo_root, tmp_path):
     assert all(a["score"] == 0.9 for a in written["annotations"])
     assert written["info"]["pseudo_labels"]["teacher"]["kind"] == "results"
     assert sorted(f"images/{f}" for f in os.listdir(out / "images")) == sorted(im["file_name"] for im in written["images"])
+
+
+def test_thresholds_calibrated_on_labelled_pages(demo_root, tmp_path):
+    val = _layout(demo_root) / "annotations" / "val.json"
+    results = json.loads(_perfect_results(val, tmp_path / "r.json").read_text())
+    text = [c["id"] for c in json.loads(val.read_text())["categories"] if c["name"] == "Text"][0]
+    for r in results:
+        if r["category_id"] == text:
+            r["score"] = 0.35
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    out = tmp_path / "pseudo"
+    run = run_tool("pseudo_label.py", "--teacher", f"results:{tmp_path / 'r.json'}", _coco(demo_root, "val"),
+                   "--calibrate-on", _coco(demo_root, "val"), "--class-threshold", "Title=0.95",
+                   "--output", out, "--quiet")
+    assert run.returncode == 0, run.stderr
+    assert "calibrated on" in run.stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["calibration"]["per_class"]["Text"]["threshold"] == 0.35
+    assert report["against_ground_truth"]["recall"] < 1.0  # the explicit Title=0.95 drops every Title
+    per_class = json.loads((out / "annotations.json").read_text())["info"]["pseudo_labels"]["thresholds"]["per_class"]
+    assert per_class["Text"] == 0.35 and per_class["Title"] == 0.95
+    written = json.loads((out / "annotations.json").read_text())
+    assert any(a["category_id"] == text for a in written["annotations"])  # kept at the default 0.5 they would go
+    run = run_tool("pseudo_label.py", "--teacher", f"results:{tmp_path / 'r.json'}", _coco(demo_root, "val"),
+                   "--calibrate-on", str(tmp_path / "missing.json"), "--output", tmp_path / "out2", "--quiet")
+    assert run.returncode == 2 and "--calibrate-on" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out2").exists()
 
 
 def test_bad_pseudo_label_sources_are_one_error_line(demo_root, tmp_path):

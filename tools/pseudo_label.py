@@ -11,8 +11,9 @@ Teachers: run:FOLDER (a trained run, eager), export:FOLDER[:BACKEND] (tools/expo
 results:FILE.json (COCO detection results of any detector; --categories names its ids unless
 the pages come from a COCO json). Pages: images, folders, globs, PDFs (rendered once at --dpi)
 and coco:PATH.json[:IMAGE_ROOT] (the json's images; its labels, if any, only score the result).
-Boxes become labels when their score reaches --score-threshold (per class: --class-threshold);
-the written json keeps every label's score. A report of counts, score histograms and, with
+Boxes become labels when their score reaches --score-threshold (per class: --class-threshold, or
+--calibrate-on labelled pages: per class the threshold of the teacher's best F1 there); the
+written json keeps every label's score. A report of counts, score histograms and, with
 ground truth (--ground-truth, or labels in the pages' json), precision and recall is printed
 and saved as OUTPUT/report.json. The output folder appears only when complete.
 
@@ -27,6 +28,7 @@ from distildoc_d2.data.categories import DOCLAYNET_CLASSES, PRIMA_CLASSES, PUBLA
 from distildoc_d2.data.specs import COCO_PREFIX, json_category_names, parse_coco_spec
 from distildoc_d2.errors import ConfigError, DistilDocError
 from distildoc_d2.pseudo_labels import ClassMap, ScoreThresholds, build_teacher, pages_from_inputs, pseudo_label
+from distildoc_d2.pseudo_labels.calibration import calibrate_thresholds
 
 TAXONOMIES = {"doclaynet": DOCLAYNET_CLASSES, "publaynet": PUBLAYNET_CLASSES, "prima": PRIMA_CLASSES}
 
@@ -55,7 +57,11 @@ def main(argv=None):
     parser.add_argument("--class-map", default="", help='JSON {"teacher class": "student class" or null}')
     parser.add_argument("--score-threshold", type=float, default=0.5, help="score a box needs (default 0.5)")
     parser.add_argument("--class-threshold", action="append", default=[], metavar="CLASS=VALUE",
-                        help="per-class score threshold (student class), repeatable")
+                        help="per-class score threshold (student class), repeatable; overrides --calibrate-on")
+    parser.add_argument("--calibrate-on", action="append", default=[], metavar="PAGES",
+                        help="labelled pages (coco:PATH.json[:IMAGE_ROOT], repeatable) on which each class's threshold is "
+                             "chosen: the one of the teacher's best F1 at IoU 0.5 (classes absent there keep "
+                             "--score-threshold)")
     parser.add_argument("--ground-truth", default="", help="COCO json of the pages' true labels (scores the result)")
     parser.add_argument("--categories", default="", help="COCO json naming a results file's category ids")
     parser.add_argument("--dpi", type=float, default=144, help="resolution of rendered PDF pages (default 144)")
@@ -71,12 +77,23 @@ def main(argv=None):
         teacher = build_teacher(args.teacher, args.device, args.categories, pages_json)
         classes = student_classes(args.classes, teacher)
         class_map = ClassMap.from_file(args.class_map, teacher.class_names, classes)
-        thresholds = ScoreThresholds(args.score_threshold, ScoreThresholds.parse(args.class_threshold), classes)
+        per_class, calibration = {}, None
+        if args.calibrate_on:
+            calibration_pages, bad = pages_from_inputs(args.calibrate_on, args.dpi)
+            if bad:
+                raise ConfigError(f"--calibrate-on {bad[0][0]}: {bad[0][1]}")
+            calibration = calibrate_thresholds(calibration_pages, teacher, class_map, classes,
+                                               progress=not args.quiet)
+            print(calibration.format() + "\n")
+            per_class.update(calibration.thresholds)
+        per_class.update(ScoreThresholds.parse(args.class_threshold))
+        thresholds = ScoreThresholds(args.score_threshold, per_class, classes)
         if args.ground_truth and not os.path.isfile(args.ground_truth):
             raise ConfigError(f"--ground-truth {args.ground_truth} does not exist")
         path, report, errors, seconds = pseudo_label(
             pages, teacher, args.output, classes, class_map, thresholds, args.ground_truth or None, args.overwrite,
-            progress=not args.quiet, on_error=lambda page, why: print(f"error: {page}: {why}", file=sys.stderr))
+            progress=not args.quiet, calibration=calibration,
+            on_error=lambda page, why: print(f"error: {page}: {why}", file=sys.stderr))
     except DistilDocError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

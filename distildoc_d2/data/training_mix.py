@@ -1,5 +1,6 @@
 """The training pages of a run: labelled, pseudo-labelled and unlabelled sets in one list, and a
-sampler that draws each set as often as DATASETS.TRAIN_RATIOS says."""
+sampler that draws each set as often as DATASETS.TRAIN_RATIOS says and, with
+DATALOADER.SAMPLER_TRAIN "RepeatFactorTrainingSampler", pages of rare classes more often."""
 import logging
 
 import torch
@@ -54,13 +55,39 @@ def repeat_factors(sizes, ratios):
     return torch.tensor(factors, dtype=torch.float32)
 
 
+SAMPLERS = ("TrainingSampler", "RepeatFactorTrainingSampler")  # the DATALOADER.SAMPLER_TRAIN values a run takes
+
+
+def class_repeat_factors(records, threshold, sqrt=True):
+    """Detectron2's (LVIS) per-page repeat factors from class frequency: a page is repeated as
+    often as its rarest class needs, max(1, threshold / f(c)), square-rooted when `sqrt`, where
+    f(c) is the fraction of labelled pages that hold class c. Pages without labels get 1."""
+    labelled = [i for i, r in enumerate(records) if "annotations" in r]
+    factors = torch.ones(len(records), dtype=torch.float32)
+    if labelled:
+        per_page = RepeatFactorTrainingSampler.repeat_factors_from_category_frequency(
+            [records[i] for i in labelled], threshold, sqrt=sqrt)
+        factors[labelled] = per_page
+    return factors
+
+
 def training_pages_and_sampler(cfg, live_teacher):
-    """(records, sampler) for Detectron2's build_detection_train_loader."""
+    """(records, sampler) for Detectron2's build_detection_train_loader: DATASETS.TRAIN_RATIOS
+    weigh the sets, and DATALOADER.SAMPLER_TRAIN "RepeatFactorTrainingSampler" (with
+    DATALOADER.REPEAT_THRESHOLD and REPEAT_SQRT) repeats pages of rare classes on top of that."""
     sets = training_sets(cfg, live_teacher)
     records = [r for _, recs in sets for r in recs]
     ratios = list(cfg.DATASETS.TRAIN_RATIOS)
-    if not ratios:
+    factors = torch.ones(len(records), dtype=torch.float32)
+    if ratios:
+        factors = repeat_factors([len(recs) for _, recs in sets], ratios)
+        logger.info("Sampling ratios: " + ", ".join(f"{name} {ratio:g}" for (name, _), ratio in zip(sets, ratios)))
+    if cfg.DATALOADER.SAMPLER_TRAIN == "RepeatFactorTrainingSampler":
+        by_class = class_repeat_factors(records, cfg.DATALOADER.REPEAT_THRESHOLD, cfg.DATALOADER.REPEAT_SQRT)
+        logger.info(f"Rare-class repeats (REPEAT_THRESHOLD {cfg.DATALOADER.REPEAT_THRESHOLD:g}): page factors "
+                    f"{by_class.min():.2f}..{by_class.max():.2f}, {(by_class > 1).sum().item()} of {len(records)} "
+                    "pages repeated")
+        factors = factors * by_class
+    elif not ratios:
         return records, TrainingSampler(len(records))
-    factors = repeat_factors([len(recs) for _, recs in sets], ratios)
-    logger.info("Sampling ratios: " + ", ".join(f"{name} {ratio:g}" for (name, _), ratio in zip(sets, ratios)))
     return records, RepeatFactorTrainingSampler(factors)

@@ -35,11 +35,12 @@ def _page_truth(page, truth_files):
 
 
 def pseudo_label(pages, teacher, output_dir, student_classes, class_map=None, thresholds=None, ground_truth=None,
-                 overwrite=False, progress=True, on_error=None):
+                 overwrite=False, progress=True, on_error=None, calibration=None):
     """Label `pages` with `teacher` and write the data set to `output_dir`. Returns (annotations
     json path, PseudoLabelReport, errors [(page source, message)], seconds spent labelling).
     A page that cannot be read or labelled is reported through `on_error(source, message)` and
-    skipped; if none can be labelled, nothing is written."""
+    skipped; if none can be labelled, nothing is written. A ThresholdCalibration that chose the
+    thresholds is saved in the report."""
     if not pages:
         raise DatasetError("no pages to label: the inputs hold no images or PDF pages")
     class_map = class_map or ClassMap(teacher.class_names, student_classes)
@@ -73,6 +74,8 @@ def pseudo_label(pages, teacher, output_dir, student_classes, class_map=None, th
         summary = report.as_dict()
         summary.update(errors=[{"page": p, "error": m} for p, m in errors], seconds=seconds,
                        pages_per_second=report.pages / seconds if seconds else None)
+        if calibration is not None:
+            summary["calibration"] = calibration.as_dict()
         path = writer.finish(summary)
     except BaseException:
         writer.abort()
