@@ -20,7 +20,7 @@ from distildoc_d2.evaluation.model_size import count_gflops_fixed
 from distildoc_d2.export.exporter import export_model, sample_pages
 from distildoc_d2.export.quantize import add_int8, agreement
 from distildoc_d2.inference import LayoutPredictor
-from distildoc_d2.inference.pdf import page_sizes
+from distildoc_d2.inference.pdf import page_sizes, render_page
 from distildoc_d2.inference.render import RENDERERS, build_renderer, model_pixels
 
 from conftest import REPO, TINY_MODEL, run_tool
@@ -221,6 +221,34 @@ def test_renderer_gives_pages_at_the_requested_size(renderer, pdfs, tmp_path):
     assert target == (224, 157)
     image = render.render(str(poster), [1], [target], poster_size)[0]
     assert abs(image.shape[1] - 224) <= 1 and abs(image.shape[0] - 157) <= 1
+
+
+def _cropped_pdf(path):
+    """A 200x100 pt page (media box) whose crop box is its right half; black fills the left half."""
+    content = b"0 g 0 0 100 100 re f"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /CropBox [100 0 200 100] /Contents 4 0 R >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)]
+    data, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_crop_box_is_rendered_at_the_size_pdfinfo_reports(renderer, tmp_path):
+    path = _cropped_pdf(tmp_path / "cropped.pdf")
+    assert page_sizes(path) == [(100.0, 100.0)]
+    image = build_renderer(renderer).render(path, [1], [(100, 100)], page_sizes(path))[0]
+    assert abs(image.shape[0] - 100) <= 1 and abs(image.shape[1] - 100) <= 1
+    assert image.min() > 200  # the black half lies outside the crop box
+    assert render_page(path, 1, 72).min() > 200
 
 
 def test_page_ranges_past_the_end_and_huge_pages(box_export, pdfs, tmp_path):

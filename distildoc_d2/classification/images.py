@@ -16,7 +16,7 @@ def _open(path):
     if path.lower().endswith(".pdf"):
         from pdf2image import convert_from_path
 
-        pages = convert_from_path(path, dpi=PDF_DPI, first_page=1, last_page=1)
+        pages = convert_from_path(path, dpi=PDF_DPI, first_page=1, last_page=1, use_cropbox=True)
         if not pages:
             raise OSError("the PDF has no page")
         return pages[0]

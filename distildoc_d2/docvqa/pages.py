@@ -68,7 +68,7 @@ class PageStore:
             from pdf2image import convert_from_path
 
             images = convert_from_path(page.image, dpi=self.pdf_dpi, first_page=page.pdf_page + 1,
-                                       last_page=page.pdf_page + 1)
+                                       last_page=page.pdf_page + 1, use_cropbox=True)
             if not images:
                 raise DatasetError(f"{page.image} has no page {page.pdf_page + 1}")
             return images[0].convert("RGB")

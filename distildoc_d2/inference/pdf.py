@@ -84,7 +84,7 @@ def pixels_at(size_pt, dpi):
 def render_page(path, page, dpi):
     """Page `page` (1-based) rendered at `dpi` as an RGB uint8 array (H, W, 3)."""
     try:
-        images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page)
+        images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page, use_cropbox=True)
     except (PDFPageCountError, PDFSyntaxError, PDFPopplerTimeoutError) as err:
         raise poppler_error(err) from None
     if not images:

@@ -7,7 +7,8 @@ so a huge page is rendered small instead of refused) or at a fixed dpi, by one o
   page rotation, so the resolution that gives each page its size is passed instead);
 - `pypdfium2`: PDFium in the same process (no process start-up at all).
 
-Both read page sizes with poppler's pdfinfo (inference/pdf.py) and give RGB uint8 arrays.
+Both render a page's crop box (what a viewer shows; pdftoppm alone would render the media box),
+whose size poppler's pdfinfo reports (inference/pdf.py), and give RGB uint8 arrays.
 """
 import numpy as np
 from pdf2image import convert_from_path
@@ -64,7 +65,7 @@ class Pdf2ImageRenderer:
 
     def _run(self, path, first, last, dpi):
         try:
-            images = convert_from_path(path, first_page=first, last_page=last, dpi=dpi)
+            images = convert_from_path(path, first_page=first, last_page=last, dpi=dpi, use_cropbox=True)
         except (PDFPageCountError, PDFSyntaxError, PDFPopplerTimeoutError) as err:
             raise poppler_error(err) from None
         if len(images) != last - first + 1:
