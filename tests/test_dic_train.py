@@ -121,6 +121,16 @@ def test_every_method_trains_end_to_end(cls_root, teacher, tmp_path, method, ext
         assert scores["num_images"] == len(get_classification_dataset("distildoc_demo_cls_test"))
 
 
+def test_schedule_follows_the_number_of_processes(cls_root, teacher):
+    cfg = student_cfg(teacher, "dkd", "SOLVER.REFERENCE_WORLD_SIZE", 1, "SOLVER.MAX_ITER", 1000,
+                      "SOLVER.IMS_PER_BATCH", 8, "DISTILL_DIC.DKD.WARMUP_ITERS", 100)
+    scaled = DICTrainer.auto_scale_workers(cfg, 4)
+    assert (scaled.SOLVER.MAX_ITER, scaled.SOLVER.IMS_PER_BATCH, scaled.DISTILL_DIC.DKD.WARMUP_ITERS) == (250, 32, 25)
+    assert scaled.SOLVER.BASE_LR == pytest.approx(cfg.SOLVER.BASE_LR * 4)
+    cfg.SOLVER.REFERENCE_WORLD_SIZE = 0  # Detectron2's default: no scaling
+    assert DICTrainer.auto_scale_workers(cfg, 4) is cfg
+
+
 @pytest.mark.parametrize("method,extra", [("simkd", ["DISTILL_DIC.SIMKD.PROJECTOR", "cnn"]),
                                           ("simkd", ["DISTILL_DIC.SIMKD.PROJECTOR", "mlp"]), ("fitnet", [])])
 def test_vit_student_reads_tokens_as_maps_and_cls(cls_root, teacher, tmp_path, method, extra):

@@ -80,6 +80,7 @@ class DICTrainer(DefaultTrainer):
 
     def __init__(self, cfg):
         TrainerBase.__init__(self)
+        cfg = self.auto_scale_workers(cfg, comm.get_world_size())
         model = build_dic_model(cfg)
         self.write_model_info(cfg, model)
         optimizer = self.build_optimizer(cfg, model)
@@ -102,6 +103,21 @@ class DICTrainer(DefaultTrainer):
 
     def build_hooks(self):
         return with_log_period(super().build_hooks(), self.cfg.SOLVER.LOG_PERIOD)
+
+    @classmethod
+    def auto_scale_workers(cls, cfg, num_workers):
+        """Detectron2's scaling of batch size, learning rate and schedule from
+        SOLVER.REFERENCE_WORLD_SIZE to `num_workers` processes, applied to DKD's warm-up too."""
+        scaled = DefaultTrainer.auto_scale_workers(cfg, num_workers)
+        if scaled is cfg:
+            return scaled
+        frozen = scaled.is_frozen()
+        scaled.defrost()
+        dkd = scaled.DISTILL_DIC.DKD
+        dkd.WARMUP_ITERS = int(round(dkd.WARMUP_ITERS * cfg.SOLVER.REFERENCE_WORLD_SIZE / num_workers))
+        if frozen:
+            scaled.freeze()
+        return scaled
 
     def train(self):
         """Run the training loop; returns the results of its last evaluation ({} on other processes)."""
