@@ -41,3 +41,19 @@ def run_tool(script, *args, env_root=None, timeout=900):
         [sys.executable, os.path.join(REPO, "tools", script), *map(str, args)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+def write_pdf(path, objects, trailer=b""):
+    """Write a PDF made of `objects` (object bodies numbered from 1; object 1 the catalog) with a
+    correct cross-reference table; `trailer` adds entries to the trailer dictionary."""
+    data, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    data += (b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n"
+             % (len(objects) + 1, trailer, xref))
+    path.write_bytes(bytes(data))
+    return str(path)

@@ -23,7 +23,7 @@ from distildoc_d2.inference import LayoutPredictor
 from distildoc_d2.inference.pdf import page_sizes, render_page
 from distildoc_d2.inference.render import RENDERERS, build_renderer, model_pixels
 
-from conftest import REPO, TINY_MODEL, run_tool
+from conftest import REPO, TINY_MODEL, run_tool, write_pdf
 
 BOX_CONFIGS = {method: os.path.join(REPO, f"configs/demo/{method}_R50_to_R18-box.yaml")
                for method in ("feature_mse", "roi_kd", "reviewkd")}
@@ -229,16 +229,7 @@ def _cropped_pdf(path):
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /CropBox [100 0 200 100] /Contents 4 0 R >>",
                b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)]
-    data, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    data += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(data))
-    return str(path)
+    return write_pdf(path, objects)
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)

@@ -22,7 +22,7 @@ from distildoc_d2.inference import InputError, LayoutPredictor
 from distildoc_d2.inference.inputs import parse_page_ranges, select_pages
 from distildoc_d2.inference.reading_order import reading_order
 
-from conftest import REPO, TINY_MODEL, run_tool
+from conftest import REPO, TINY_MODEL, run_tool, write_pdf
 
 SMALL_MODEL = TINY_MODEL + ["MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.RES2_OUT_CHANNELS", "64",
                             "MODEL.FPN.OUT_CHANNELS", "32", "MODEL.RPN.PRE_NMS_TOPK_TEST", "200",
@@ -53,17 +53,8 @@ def _encrypted_pdf(path):
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
                b"<< /Filter /Standard /V 1 /R 2 /O <" + b"41" * 32 + b"> /U <" + b"42" * 32 + b"> /P -4 >>"]
-    data, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(data))
-        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(data)
-    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     file_id = b"<00112233445566778899aabbccddeeff>"
-    data += (b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [%s %s] >>\nstartxref\n%d\n%%%%EOF\n"
-             % (len(objects) + 1, file_id, file_id, xref))
-    path.write_bytes(bytes(data))
+    write_pdf(path, objects, trailer=b"/Encrypt 4 0 R /ID [%s %s] " % (file_id, file_id))
 
 
 def test_pdf_pages_to_json_and_coco_results(export_dir, pdf, tmp_path):
