@@ -80,10 +80,11 @@ def load_config(config_file, overrides=(), extra_setup=()):
     return cfg
 
 
-def validate_layout_config(cfg, check_files=True):
+def validate_layout_config(cfg, check_files=True, training=True):
     """Register the `coco:` / `pages:` data sets the config names, then check data set names,
-    annotation files (unless `check_files` is False), class counts and names, sampling ratios
-    and device before any work starts."""
+    annotation files (unless `check_files` is False; the training sets' only when `training`:
+    an evaluation needs its test files alone), class counts and names, sampling ratios and
+    device before any work starts."""
     if check_files:
         register_dataset_specs(cfg)
     registered = list(DatasetCatalog.keys())
@@ -98,7 +99,7 @@ def validate_layout_config(cfg, check_files=True):
                 raise ConfigError(f"DATASETS.{field}: data set '{name}' is not registered.{hint}")
             meta = MetadataCatalog.get(name)
             json_file = meta.get("json_file", None)
-            if check_files and json_file and not os.path.isfile(json_file):
+            if check_files and json_file and not os.path.isfile(json_file) and (training or field == "TEST"):
                 raise ConfigError(
                     f"DATASETS.{field}: annotation file {json_file} of data set '{name}' does not exist "
                     "(the data root is $DISTILDOC_DATASETS, default ./datasets; see datasets/README.md)"

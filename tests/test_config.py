@@ -61,3 +61,13 @@ def test_unknown_data_set_and_device():
     cfg = load_config(DEMO_TEACHER, ["MODEL.DEVICE", "tpu"])
     with pytest.raises(ConfigError, match="MODEL.DEVICE must be"):
         validate_layout_config(cfg)
+
+
+def test_an_evaluation_needs_only_its_test_files(demo_root):
+    cfg = load_config(DEMO_TEACHER, ["MODEL.DEVICE", "cpu", "DATASETS.TRAIN", "('doclaynet_train',)"])
+    with pytest.raises(ConfigError, match="annotation file .* of data set 'doclaynet_train' does not exist"):
+        validate_layout_config(cfg)
+    validate_layout_config(cfg, training=False)
+    cfg = load_config(DEMO_TEACHER, ["MODEL.DEVICE", "cpu", "DATASETS.TEST", "('doclaynet_val',)"])
+    with pytest.raises(ConfigError, match="data set 'doclaynet_val' does not exist"):
+        validate_layout_config(cfg, training=False)

@@ -20,7 +20,7 @@ from .trainer import LayoutTrainer
 def layout_config(args):
     """The checked config of a run: YAML file + overrides, data sets and classes validated."""
     cfg = load_config(args.config_file, args.opts)
-    validate_layout_config(cfg)
+    validate_layout_config(cfg, training=not args.eval_only)
     if cfg.MODEL.META_ARCHITECTURE == "DistillationRCNN":
         # evaluation builds the student alone: of the teacher's files only a SimKD student's
         # heads read one, its config
