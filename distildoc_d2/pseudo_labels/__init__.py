@@ -7,6 +7,7 @@ boxes become a COCO data set that a student trains on (beside a few labelled pag
   COCO results file written by any other detector: a black-box teacher);
 - `classes`: teacher classes mapped to the student's by name or by a class-map file, and the
   per-class score thresholds;
+- `calibration`: per-class thresholds chosen on the user's labelled pages (the teacher's best F1);
 - `dataset`: the COCO data set written atomically (page images, boxes, scores, provenance);
 - `report`: counts and score histograms per class, precision and recall against ground truth;
 - `run`: the whole job, as tools/pseudo_label.py runs it.
