@@ -1,7 +1,10 @@
 """Shared fixtures: a small generated demo data set, registered under a temporary root."""
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +33,15 @@ def demo_root(tmp_path_factory):
     generate_demo_data(str(root / "demo"), seed=0, small=True, progress=False)
     register_builtin_datasets(str(root))
     return root
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory):
+    """Makes folders for one test module's shared runs; all are removed when the module ends,
+    so that the suite's checkpoints never pile up on the disk (a full run writes ~14 GB)."""
+    root = tmp_path_factory.mktemp("module")
+    yield lambda name: Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def run_tool(script, *args, env_root=None, timeout=900):

@@ -70,9 +70,9 @@ def cls_root(demo_root):
 
 
 @pytest.fixture(scope="module")
-def teacher(tmp_path_factory):
+def teacher(module_tmp):
     """A teacher config (ResNet-18 at 32x24) and a random-init checkpoint of its run."""
-    folder = tmp_path_factory.mktemp("teacher")
+    folder = module_tmp("teacher")
     config = folder / "teacher.yaml"
     config.write_text(f'_BASE_: "{TEACHER_CONFIG}"\nDIC:\n  INPUT_SIZE: (32, 24)\n')
     torch.manual_seed(0)
@@ -299,8 +299,8 @@ def test_backbone_weights_load_all_but_the_head_and_resample_vit_positions(tmp_p
 # ---- tools (subprocess) ----
 
 @pytest.fixture(scope="module")
-def trained_teacher(cls_root, tmp_path_factory):
-    output = tmp_path_factory.mktemp("dic_teacher")
+def trained_teacher(cls_root, module_tmp):
+    output = module_tmp("dic_teacher")
     result = run_tool("train_dic.py", "--config-file", TEACHER_CONFIG, *TINY, "SOLVER.MAX_ITER", "4",
                       "SOLVER.CHECKPOINT_PERIOD", "2", "OUTPUT_DIR", output, env_root=cls_root)
     assert result.returncode == 0, result.stderr[-4000:]

@@ -18,17 +18,17 @@ KD_CFG = "configs/demo/feature_mse_R50_to_R18.yaml"
 
 
 @pytest.fixture(scope="module")
-def random_teacher(tmp_path_factory):
+def random_teacher(module_tmp):
     torch.manual_seed(0)
     model = build_model(load_config(os.path.join(REPO, TEACHER_CFG), ["MODEL.DEVICE", "cpu"]))
-    path = tmp_path_factory.mktemp("teacher") / "teacher.pth"
+    path = module_tmp("teacher") / "teacher.pth"
     torch.save({"model": model.state_dict()}, path)
     return path
 
 
 @pytest.fixture(scope="module")
-def comparison(demo_root, random_teacher, tmp_path_factory):
-    out = tmp_path_factory.mktemp("comparison")
+def comparison(demo_root, random_teacher, module_tmp):
+    out = module_tmp("comparison")
     result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
                       "--teacher-opts", "TEST.DETECTIONS_PER_IMAGE", "7",
                       "--configs", KD_CFG, "--output", out, "--speed-images", "2", *TINY_MODEL,

@@ -20,11 +20,11 @@ R18_STUDENT = ["MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.RES2_OUT_CHANNELS", "
 
 
 @pytest.fixture(scope="module")
-def teacher_weights(tmp_path_factory):
+def teacher_weights(module_tmp):
     """A randomly initialised teacher (R50-FPN, 11 classes) saved as a weights file."""
     torch.manual_seed(0)
     model = build_model(load_config(TEACHER_CFG, ["MODEL.DEVICE", "cpu"]))
-    path = tmp_path_factory.mktemp("teacher") / "teacher.pth"
+    path = module_tmp("teacher") / "teacher.pth"
     torch.save({"model": model.state_dict()}, path)
     return str(path)
 

@@ -54,12 +54,12 @@ def ms_read_page(width, height, rows):
 
 
 @pytest.fixture(scope="module")
-def docvqa_set(tmp_path_factory):
+def docvqa_set(module_tmp):
     """Three generated pages with OCR derived from their ground-truth boxes, and six questions in the
     SP-DocVQA format (one about the first and one about the last text region of each page)."""
     from distildoc_d2.data.synthetic import generate_layout_split
 
-    root = tmp_path_factory.mktemp("docvqa")
+    root = module_tmp("docvqa")
     coco_path = generate_layout_split(str(root), "val", 3, seed=0, page_size=(400, 518), progress=False)
     with open(coco_path) as f:
         coco = json.load(f)
@@ -93,14 +93,14 @@ def docvqa_set(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tiny_lm(tmp_path_factory):
+def tiny_lm(module_tmp):
     """A 2-layer Llama with hidden size 32 and a byte-level BPE tokenizer, randomly initialised and
     saved to a temporary folder; its context (320 tokens) is shorter than some prompts."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    folder = str(tmp_path_factory.mktemp("tiny_lm"))
+    folder = str(module_tmp("tiny_lm"))
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()

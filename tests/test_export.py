@@ -64,8 +64,8 @@ def _run_folder(tmp, method):
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    run, cfg = _run_folder(tmp_path_factory.mktemp("export"), "feature_mse")
+def exported(module_tmp):
+    run, cfg = _run_folder(module_tmp("export"), "feature_mse")
     result = run_tool("export_model.py", run)
     assert result.returncode == 0, result.stdout + result.stderr[-4000:]
     return run, cfg, result

@@ -39,9 +39,9 @@ def _tool(name):
 
 
 @pytest.fixture(scope="module")
-def teacher(tmp_path_factory):
+def teacher(module_tmp):
     """A small Mask R-CNN teacher (R18, 64-channel FPN): config, random weights, run folder."""
-    tmp = tmp_path_factory.mktemp("teacher")
+    tmp = module_tmp("teacher")
     config = tmp / "teacher.yaml"
     config.write_text(f'_BASE_: "{REPO}/configs/demo/teacher_R50_FPN.yaml"\n'
                       "MODEL:\n  RESNETS:\n    DEPTH: 18\n    RES2_OUT_CHANNELS: 64\n  FPN:\n    OUT_CHANNELS: 64\n")
@@ -101,9 +101,9 @@ def test_simkd_with_a_box_only_student_is_a_clear_error(teacher):
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory):
+def pdfs(module_tmp):
     """A folder with a 3-page and a 1-page generated PDF (256x331 pt pages)."""
-    folder = tmp_path_factory.mktemp("pdfs")
+    folder = module_tmp("pdfs")
     generate_pdfs(str(folder), num_pdfs=1, pages_per_pdf=3, seed=0, page_size=(256, 331), progress=False)
     short = generate_pdfs(str(folder / "short"), num_pdfs=1, pages_per_pdf=1, seed=1, page_size=(256, 331),
                           progress=False)[0]
@@ -112,10 +112,10 @@ def pdfs(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained_box_student(demo_root, teacher, tmp_path_factory):
+def trained_box_student(demo_root, teacher, module_tmp):
     """The box-only feature_mse student trained 2 iterations on the demo pages (tools/train_net.py)."""
     config, weights, _ = teacher
-    out = tmp_path_factory.mktemp("box_student")
+    out = module_tmp("box_student")
     result = run_tool("train_net.py", "--config-file", BOX_CONFIGS["feature_mse"], *TINY_MODEL, *SMALL_HEADS,
                       "MODEL.DISTILL.TEACHER_CONFIG", config, "MODEL.DISTILL.TEACHER_WEIGHTS", weights,
                       "SOLVER.MAX_ITER", "2", "SOLVER.STEPS", "()", "SOLVER.LOG_PERIOD", "1", "OUTPUT_DIR", out,
@@ -154,10 +154,10 @@ def test_box_student_trains_exports_quantises_and_predicts(trained_box_student, 
 
 
 @pytest.fixture(scope="module")
-def box_export(teacher, tmp_path_factory):
+def box_export(teacher, module_tmp):
     """A randomly initialised box-only KD student exported as ONNX (no int8 model)."""
     torch.manual_seed(2)
-    folder = tmp_path_factory.mktemp("box_export") / "model"
+    folder = module_tmp("box_export") / "model"
     metadata = export_model(_box_cfg(teacher, "roi_kd"), None, str(folder), ("detectron2", "onnx"),
                             sample_pages(1, size=(256, 331)))
     assert all(report["ok"] for report in metadata["checks"].values()), metadata["checks"]

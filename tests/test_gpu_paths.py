@@ -45,9 +45,9 @@ def gloo_world_of_one(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def random_teacher(tmp_path_factory):
+def random_teacher(module_tmp):
     """A random-init checkpoint of the demo R50-FPN teacher."""
-    path = tmp_path_factory.mktemp("teacher") / "teacher.pth"
+    path = module_tmp("teacher") / "teacher.pth"
     torch.manual_seed(0)
     torch.save({"model": build_model(teacher_config(_kd_cfg("feature_mse_R50_to_R18.yaml"))).state_dict()}, path)
     return str(path)
@@ -161,10 +161,10 @@ def test_trainers_register_the_batchnorm_sync(demo_root, tmp_path):
 # 5. DIC SimKD (CNN projector): head parameters the feature map never reaches
 
 @pytest.fixture(scope="module")
-def dic_teacher(tmp_path_factory):
+def dic_teacher(module_tmp):
     from distildoc_d2.classification import build_dic_model
 
-    folder = tmp_path_factory.mktemp("dic_teacher")
+    folder = module_tmp("dic_teacher")
     config = folder / "teacher.yaml"
     config.write_text(f'_BASE_: "{REPO}/configs/dic/demo/teacher_resnet18.yaml"\nDIC:\n  INPUT_SIZE: (32, 32)\n')
     cfg = load_config(str(config), [], extra_setup=(add_classification_config,))

@@ -30,20 +30,20 @@ SMALL_MODEL = TINY_MODEL + ["MODEL.RESNETS.DEPTH", "18", "MODEL.RESNETS.RES2_OUT
 
 
 @pytest.fixture(scope="module")
-def export_dir(tmp_path_factory):
+def export_dir(module_tmp):
     """A randomly initialised small Mask R-CNN exported in every format."""
     torch.manual_seed(0)
     cfg = load_config(os.path.join(REPO, "configs/demo/teacher_R50_FPN.yaml"), SMALL_MODEL)
-    folder = tmp_path_factory.mktemp("export") / "model"
+    folder = module_tmp("export") / "model"
     metadata = export_model(cfg, None, str(folder), pages=sample_pages(1, size=(256, 331)))
     assert all(report["ok"] for report in metadata["checks"].values()), metadata["checks"]
     return str(folder)
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory):
+def pdf(module_tmp):
     """A generated 3-page PDF (256x331 pt pages) and its COCO ground truth."""
-    folder = tmp_path_factory.mktemp("pdfs")
+    folder = module_tmp("pdfs")
     path = generate_pdfs(str(folder), num_pdfs=1, pages_per_pdf=3, seed=0, page_size=(256, 331), progress=False)[0]
     return path, path[:-4] + ".json"
 

@@ -88,8 +88,9 @@ def test_calibrated_thresholds_maximise_each_class_f1():
                          ["Text", "Table", "Picture", "Caption", "Footnote"], {"figure": "Picture"})
     calibration = calibrate_thresholds(pages, lambda page: found[page.source], class_map,
                                        ["Text", "Table", "Picture", "Caption", "Footnote"], progress=False)
-    # Text: F1 = 2*2/(3+2) = 0.8 up to 0.3 (the highest such grid value is chosen), 0.5 to 0.6, 0.67 above
-    assert calibration.thresholds == {"Text": 0.3, "Table": 0.15}
+    # Text: F1 = 2*2/(3+2) = 0.8 at the six grid values 0.05..0.3 (the lower middle, 0.15, is chosen),
+    # 0.5 from 0.35 to 0.6, 0.67 above; Table: F1 = 1 at 0.05, 0.1 and 0.15 (the middle: 0.1)
+    assert calibration.thresholds == {"Text": 0.15, "Table": 0.1}
     text = calibration.rows["Text"]
     assert (text["precision"], text["recall"], text["ground_truth"]) == (pytest.approx(2 / 3), 1.0, 2)
     assert text["f1"] == pytest.approx(0.8)
@@ -289,9 +290,9 @@ def test_bad_pseudo_label_sources_are_one_error_line(demo_root, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def random_teacher_run(demo_root, tmp_path_factory):
+def random_teacher_run(demo_root, module_tmp):
     """A run folder (config.yaml + model_final.pth) of a randomly initialised teacher."""
-    folder = tmp_path_factory.mktemp("teacher_run")
+    folder = module_tmp("teacher_run")
     cfg = load_config(TEACHER_CFG, TINY_MODEL + ["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.0"])
     torch.manual_seed(0)
     torch.save({"model": build_model(cfg).state_dict()}, folder / "model_final.pth")
@@ -300,9 +301,9 @@ def random_teacher_run(demo_root, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pseudo_set(demo_root, random_teacher_run, tmp_path_factory):
+def pseudo_set(demo_root, random_teacher_run, module_tmp):
     """The demo training pages split 3 labelled / rest unlabelled, pseudo-labelled by the random teacher."""
-    split = tmp_path_factory.mktemp("split")
+    split = module_tmp("split")
     split_labelled(str(_layout(demo_root) / "annotations" / "train.json"), 3, split)
     out = split / "pseudo"
     run = run_tool("pseudo_label.py", "--teacher", f"run:{random_teacher_run}",

@@ -27,9 +27,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
-def layout(tmp_path_factory):
+def layout(module_tmp):
     """(root, json path, coco dict) of 16 small generated pages."""
-    root = str(tmp_path_factory.mktemp("layout"))
+    root = str(module_tmp("layout"))
     json_path = generate_layout_split(root, "train", NUM_PAGES, SEED, page_size=PAGE, progress=False)
     with open(json_path, encoding="utf-8") as f:
         return root, json_path, json.load(f)

@@ -25,8 +25,8 @@ def _train(demo_root, output_dir, *extra, flags=()):
 
 
 @pytest.fixture(scope="module")
-def trained(demo_root, tmp_path_factory):
-    output_dir = tmp_path_factory.mktemp("teacher")
+def trained(demo_root, module_tmp):
+    output_dir = module_tmp("teacher")
     result = _train(demo_root, output_dir, "SOLVER.MAX_ITER", "16", "SOLVER.STEPS", "()")
     assert result.returncode == 0, result.stderr[-4000:]
     return output_dir, result

@@ -45,20 +45,24 @@ def _student_truth(truth, student_classes):
 def choose_thresholds(counts, truth_counts, grid=THRESHOLD_GRID):
     """{class: row} from matches counted at each threshold of `grid`: `counts[t]` is (true
     positives per class, labels per class) at threshold t, `truth_counts` the true boxes per
-    class. A class gets the threshold of its best F1 (the highest one on a tie: it keeps the
-    fewest boxes for the same agreement); classes without true boxes, or that the teacher never
-    finds, get none."""
+    class. A class gets the threshold of its best F1. On few true boxes many thresholds tie; the
+    middle of the tied ones is chosen (the lower middle of an even count), so that one box more or
+    less on the user's pages does not move the threshold to an edge of the plateau where recall
+    or precision collapses. Classes without true boxes, or that the teacher never finds, get none."""
     rows = {}
     for name, n_truth in truth_counts.items():
-        best = None
+        scored = []
         for t in grid:
             tp, n_labels = counts[t][0][name], counts[t][1][name]
-            f1 = 2 * tp / (n_labels + n_truth)
-            if tp and (best is None or f1 >= best["f1"]):
-                best = {"threshold": t, "precision": tp / n_labels, "recall": tp / n_truth, "f1": f1,
-                        "ground_truth": n_truth}
-        if best:
-            rows[name] = best
+            if tp:
+                scored.append((2 * tp / (n_labels + n_truth), t, tp, n_labels))
+        if not scored:
+            continue
+        best_f1 = max(f1 for f1, *_ in scored)
+        tied = [row for row in scored if row[0] >= best_f1 - 1e-9]
+        f1, t, tp, n_labels = tied[(len(tied) - 1) // 2]
+        rows[name] = {"threshold": t, "precision": tp / n_labels, "recall": tp / n_truth, "f1": f1,
+                      "ground_truth": n_truth}
     return rows
 
 
