@@ -359,17 +359,8 @@ def test_kd_benchmark_precision_follows_amp():
 
 # the device check: its table and exit code, and its dry run on CPU
 
-def _gpu_check_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gpu_check", os.path.join(REPO, "tools", "gpu_check.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_gpu_check_table_and_exit_code():
-    gpu_check = _gpu_check_module()
+    from distildoc_d2 import device_check as gpu_check
 
     def fails():
         raise gpu_check.CheckFailed("teacher changed")
@@ -405,7 +396,11 @@ def test_gpu_check_dry_run_on_cpu(tmp_path):
 
 
 def test_gpu_check_needs_a_gpu_or_the_dry_run(tmp_path, capsys, monkeypatch):
-    gpu_check = _gpu_check_module()
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_check", os.path.join(REPO, "tools", "gpu_check.py"))
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert gpu_check.main(["--output", str(tmp_path)]) == 2
     assert "no CUDA device is available" in capsys.readouterr().err

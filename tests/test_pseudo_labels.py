@@ -71,6 +71,22 @@ def test_precision_recall_matching_on_known_boxes():
     assert (tp["Table"], n_labels["Table"], n_truth["Table"]) == (1, 2, 1)
 
 
+def test_ground_truth_found_by_file_name_and_unambiguous_base_name(tmp_path):
+    from distildoc_d2.pseudo_labels.run import _TruthByFile
+    truth = {"images": [{"id": 1, "file_name": "a/page.png"}, {"id": 2, "file_name": "b/page.png"},
+                        {"id": 3, "file_name": "c/other.png"}],
+             "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [0, 0, 10, 5]}],
+             "categories": [{"id": 1, "name": "text"}]}
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    truth_of = _TruthByFile(str(tmp_path / "truth.json"), ["Text"])
+    page = Page(name="p", source="/x/b/page.png", load=lambda: None, file_name="b/page.png")
+    assert truth_of(page) == [("Text", [0, 0, 10, 5])]                # the json's own file_name
+    assert truth_of(Page(name="o", source="/y/other.png", load=lambda: None)) == []   # one image has that base name
+    assert truth_of(Page(name="n", source="/y/new.png", load=lambda: None)) is None   # not in the json
+    with pytest.raises(DatasetError, match="page.png matches 2 images by base name"):
+        truth_of(Page(name="q", source="/z/page.png", load=lambda: None))
+
+
 def _page(name, truth):
     return Page(name=name, source=f"{name}.png", load=lambda: None, ground_truth=truth)
 
