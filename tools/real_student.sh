@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Real pages from a born-digital teacher: an unlabelled corpus of real PDFs from Debian's
-# documentation packages -> pseudo-labels from PyMuPDF's layout analyser -> a ResNet-18 student
-# trained on them -> evaluated against the teacher on held-out documents, against exact boxes on
+# documentation packages -> pseudo-labels from PyMuPDF's layout analyser -> a ResNet-18 student,
+# first trained on built-in synthetic pages (a starting point that has seen page images), then
+# on the pseudo-labels -> evaluated against the teacher on held-out documents, against exact boxes on
 # typeset LaTeX pages, and on scanned-looking copies of those pages (image-only PDFs: the teacher
 # finds nothing there); the teacher is scored on the same pages; a held-out real page and a
 # scanned page are drawn with the student's layout.
 #
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
-#                                        # (labelling ~25 min), training ~1 h on 2 CPU cores
+#                                        # (labelling ~25 min), training ~1.2 h on 2 CPU cores
 #   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations: every step runs
 #   bash tools/real_student.sh --continue  # (or CONTINUE=1) then trains the student 600 iterations
 #                                        # more from its final weights (~40 min on 2 CPU cores)
+#   bash tools/real_student.sh --from-scratch  # (or FROM_SCRATCH=1) the real student from random
+#                                        # weights, without the synthetic starting point
 #
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
@@ -23,11 +26,13 @@ cd "$ROOT"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 QUICK="${QUICK:-0}"
 CONTINUE="${CONTINUE:-0}"
+FROM_SCRATCH="${FROM_SCRATCH:-0}"
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
     --continue) CONTINUE=1 ;;
-    *) echo "[real] ERROR: unknown argument $arg (expected --quick and/or --continue)" >&2; exit 2 ;;
+    --from-scratch) FROM_SCRATCH=1 ;;
+    *) echo "[real] ERROR: unknown argument $arg (expected --quick, --continue, --from-scratch)" >&2; exit 2 ;;
   esac
 done
 DATA="${DATA:-datasets/real}"
@@ -35,6 +40,7 @@ OUT="${OUTPUT:-output/real}"
 DPI=72
 CORPUS_CFG=configs/real/corpus.yaml
 DOCUMENTS=16
+SYNTHETIC_DATA=(--num-train 550 --num-val 50)
 TRAIN_OPTS=()
 CONTINUE_OPTS=()
 if [ "$QUICK" = "1" ]; then
@@ -42,11 +48,21 @@ if [ "$QUICK" = "1" ]; then
   DATA="$DATA/quick"
   OUT="$OUT/quick"
   DOCUMENTS=3
+  SYNTHETIC_DATA=(--small)
   TRAIN_OPTS=(SOLVER.MAX_ITER 10 SOLVER.STEPS "(8,)" SOLVER.WARMUP_ITERS 2 SOLVER.CHECKPOINT_PERIOD 10)
   CONTINUE_OPTS=("${TRAIN_OPTS[@]}" TEST.EVAL_PERIOD 10)
 fi
-RUN="$OUT/pseudo-pymupdf_R18_FPN"
-CONTINUED="$OUT/pseudo-pymupdf_R18_FPN_continued"
+SYNTHETIC_RUN="$OUT/synthetic_R18_FPN"
+if [ "$FROM_SCRATCH" = "1" ]; then
+  CONFIG=configs/real/pseudo-pymupdf_R18_FPN.yaml
+  RUN="$OUT/pseudo-pymupdf_R18_FPN"
+  INIT=()
+else
+  CONFIG=configs/real/pseudo-pymupdf_R18_FPN_synthetic-init.yaml
+  RUN="$OUT/pseudo-pymupdf_R18_FPN_synthetic-init"
+  INIT=(MODEL.WEIGHTS "$SYNTHETIC_RUN/model_final.pth")
+fi
+CONTINUED="${RUN}_continued"
 SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
 
 step() { echo; echo "[real] $*"; }
@@ -70,7 +86,7 @@ label() {
     || [ $? -eq 1 ] || fail "pseudo-labelling into $output failed"
 }
 
-step "1/6 corpus of real PDFs ($CORPUS_CFG)"
+step "1/7 corpus of real PDFs ($CORPUS_CFG)"
 [ -f "$DATA/corpus/train.txt" ] || apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq \
   || fail "apt-get update failed"
 if [ -f "$DATA/corpus/train.txt" ] && [ -f "$DATA/corpus/heldout.txt" ]; then
@@ -80,7 +96,7 @@ else
     || fail "building the corpus failed"
 fi
 
-step "2/6 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
+step "2/7 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
 [ -f "$DATA/latex/annotations.json" ] \
   || "$PY" tools/typeset_pages.py --output "$DATA/latex" --documents "$DOCUMENTS" --dpi "$DPI" \
   || fail "typesetting the LaTeX pages failed"
@@ -88,7 +104,7 @@ step "2/6 typeset LaTeX pages with exact boxes, and scanned-looking copies of th
   || "$PY" tools/scan_pages.py "coco:$DATA/latex/annotations.json:$DATA/latex/images" --output "$DATA/latex_scanned" \
   || fail "making the scanned copies failed"
 
-step "3/6 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
+step "3/7 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
 label "$OUT/pseudo_train" "@$DATA/corpus/train.txt"
 label "$OUT/pseudo_heldout" "@$DATA/corpus/heldout.txt"
 label "$OUT/pseudo_latex" "$DATA/latex/pdf/"*.pdf
@@ -98,12 +114,28 @@ for set in latex latex_scanned; do
     --output "$OUT/teacher_on_$set.json" > "$OUT/teacher_on_$set.txt"
 done
 
-step "4/6 the ResNet-18 student on the pseudo-labels"
+step "4/7 the starting point: the same student trained on built-in synthetic pages ($SYNTHETIC_RUN)"
+if [ "$FROM_SCRATCH" = "1" ]; then
+  echo "skipped (--from-scratch: the real student starts from random weights)"
+elif [ -f "$SYNTHETIC_RUN/model_final.pth" ]; then
+  echo "reusing $SYNTHETIC_RUN"
+else
+  [ -f "$DATA/synthetic/layout/annotations/train.json" ] \
+    || "$PY" tools/generate_data.py --out "$DATA/synthetic" "${SYNTHETIC_DATA[@]}" \
+    || fail "generating the synthetic pages failed"
+  SYN="$DATA/synthetic/layout"
+  "$PY" tools/train_net.py --config-file configs/real/synthetic_R18_FPN.yaml MODEL.DEVICE cpu \
+    DATASETS.TRAIN "('coco:$SYN/annotations/train.json:$SYN/images',)" \
+    DATASETS.TEST "('coco:$SYN/annotations/val.json:$SYN/images',)" OUTPUT_DIR "$SYNTHETIC_RUN" "${TRAIN_OPTS[@]}" \
+    || fail "training on the synthetic pages failed"
+fi
+
+step "5/7 the ResNet-18 student on the pseudo-labels ($CONFIG)"
 HELDOUT="coco:$OUT/pseudo_heldout/annotations.json"
 LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
 SCANNED="coco:$DATA/latex_scanned/annotations.json:$DATA/latex_scanned/images"
 if [ ! -f "$RUN/model_final.pth" ]; then
-  "$PY" tools/train_net.py --config-file configs/real/pseudo-pymupdf_R18_FPN.yaml MODEL.DEVICE cpu \
+  "$PY" tools/train_net.py --config-file "$CONFIG" MODEL.DEVICE cpu "${INIT[@]}" \
     DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
     DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
 fi
@@ -115,7 +147,7 @@ if [ "$CONTINUE" = "1" ] && [ ! -f "$CONTINUED/model_final.pth" ]; then
     || fail "training further failed"
 fi
 
-step "5/6 results"
+step "6/7 results"
 echo "Teacher (pdf:pymupdf) on the typeset LaTeX pages:"
 cat "$OUT/teacher_on_latex.txt"
 echo "Teacher (pdf:pymupdf) on their scanned copies (image-only PDFs):"
@@ -130,7 +162,7 @@ fi
 echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
 echo "boxes on their scanned copies."
 
-step "6/6 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
+step "7/7 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
 read -r FIRST_PDF FIRST_PAGES < "$DATA/corpus/heldout.txt"
 FIRST_PDF="$(cd "$DATA/corpus" && realpath "$FIRST_PDF")"
 SCANNED_PDF="$(ls "$DATA/latex_scanned/pdf/"*.pdf | head -n 1)"
