@@ -166,7 +166,8 @@ step "7/7 a held-out real page and a scanned page, drawn with the student's layo
 read -r FIRST_PDF FIRST_PAGES < "$DATA/corpus/heldout.txt"
 FIRST_PDF="$(cd "$DATA/corpus" && realpath "$FIRST_PDF")"
 SCANNED_PDF="$(ls "$DATA/latex_scanned/pdf/"*.pdf | head -n 1)"
-"$PY" tools/predict.py --model "$RUN" --pages "${FIRST_PAGES%%,*}" --visualize --no-progress \
+# drawn at score 0.5: what a reader should see (the evaluations above keep every score, as COCO AP needs)
+"$PY" tools/predict.py --model "$RUN" --score-threshold 0.5 --pages "${FIRST_PAGES%%,*}" --visualize --no-progress \
   "$FIRST_PDF" "$SCANNED_PDF" --output "$OUT/drawn" || fail "predicting the drawn pages failed"
 echo
 echo "Student weights: $RUN/model_final.pth (config: $RUN/config.yaml); use them with"
