@@ -157,6 +157,25 @@ def test_simkd_export_keeps_the_projector(tmp_path):
     assert type(predictor.backend.model.backbone).__name__ == "ProjectedBackbone"
 
 
+def test_timm_cnn_student_exports_to_every_format(tmp_path):
+    """A box-only MobileNetV3 student (timm CNN backbone with GroupNorm) exports to TorchScript and
+    ONNX programs that reproduce its eager predictions, and loads back as a LayoutPredictor."""
+    cfg = load_config(os.path.join(REPO, "configs/demo/supervised_MobileNetV3_FPN-box.yaml"),
+                      TINY_MODEL + SMALL_HEADS + ["MODEL.FPN.OUT_CHANNELS", "32"])
+    torch.manual_seed(0)
+    weights = tmp_path / "model_final.pth"
+    torch.save({"model": build_model(cfg).state_dict()}, weights)
+    out = tmp_path / "export"
+    metadata = export_model(cfg, str(weights), str(out), ("torchscript", "onnx"), sample_pages(1, size=(256, 331)))
+    assert metadata["mask_on"] is False
+    for fmt in ("detectron2", "torchscript", "onnx"):
+        report = metadata["checks"][fmt]
+        assert report["ok"] and report["matched"] > 0 and report["unmatched"] == 0, (fmt, report)
+    predictor = LayoutPredictor.from_export(str(out), "onnx")
+    page = predictor.predict_images(sample_pages(1, size=(256, 331), seed=3))[0]
+    assert page["width"] == 256 and len(page["regions"]) > 0
+
+
 def test_compare_predictions_tolerates_only_cut_off_differences():
     def page(*regions):
         return [{"regions": [{"category_id": c, "score": s, "bbox": list(b)} for c, s, b in regions]}]

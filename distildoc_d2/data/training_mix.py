@@ -37,9 +37,11 @@ def training_sets(cfg, live_teacher):
         if not kept:
             raise DatasetError(f"training set '{name}' has no usable page ({len(records)} pages; pages without "
                                "labels need a DistillationRCNN's live teacher)")
-        unlabelled = sum("annotations" not in r for r in kept)
         kind = "pseudo-labelled" if pseudo else "labelled"
-        logger.info(f"Training set {name}: {len(kept)} pages ({kind}; {unlabelled} without labels: feature KD only)")
+        detail = f"{len(records) - len(kept)} of {len(records)} dropped"
+        if live_teacher:
+            detail += f"; {sum('annotations' not in r for r in kept)} without labels: feature KD only"
+        logger.info(f"Training set {name}: {len(kept)} pages ({kind}; {detail})")
         sets.append((name, kept))
     return sets
 
