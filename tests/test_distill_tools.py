@@ -33,7 +33,7 @@ def comparison(demo_root, random_teacher, module_tmp):
                       "--teacher-opts", "TEST.DETECTIONS_PER_IMAGE", "7",
                       "--configs", KD_CFG, "--output", out, "--speed-images", "2", *TINY_MODEL,
                       "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.LOG_PERIOD", "1",
-                      env_root=demo_root)
+                      "TEST.EVAL_PERIOD", "2", env_root=demo_root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out, result
 
@@ -53,6 +53,12 @@ def test_comparison_table_covers_every_run(comparison):
     assert kd["params_M"] == pytest.approx(student["params_M"])  # projectors are not deployed
     assert teacher["params_M"] > 1.5 * student["params_M"]
     assert "| feature_mse_R50_to_R18 " in result.stdout
+    # the learning curves: mAP after 2 and 4 iterations for the trained runs; the teacher is only evaluated
+    assert teacher["bbox_mAP_curve"] == [] and teacher["s_per_iter"] is None
+    for row in (student, kd):
+        assert [i for i, _ in row["bbox_mAP_curve"]] == [2, 4] and row["s_per_iter"] > 0
+        assert row["bbox_mAP_curve"][-1][1] == row["bbox_mAP"]
+    assert "bbox mAP after N training iterations" in result.stdout and "| 2 " in result.stdout
     assert (out / "loss_curves.png").stat().st_size > 1000
     metrics = [json.loads(line) for line in (out / "feature_mse_R50_to_R18" / "metrics.json").read_text().splitlines()]
     assert any("loss_kd_feature_mse" in m for m in metrics)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """The paper's comparison on one data set: train the teacher (or take given weights), the
 student without KD and the student with each KD config, under the same seed and schedule;
-evaluate all and print one table (mAP, AP50, per-class AP, params, FLOPs, images/s), with
-loss curves in OUTPUT/loss_curves.png. Finished runs are reused when the command is rerun.
+evaluate all and print one table (mAP, AP50, per-class AP, params, FLOPs, images/s, training
+s/it; with TEST.EVAL_PERIOD, each run's bbox mAP curve), with loss curves in
+OUTPUT/loss_curves.png. Finished runs are reused when the command is rerun.
 
     python tools/compare_kd.py --teacher-config configs/demo/teacher_R50_FPN.yaml \\
         --configs configs/demo/feature_mse_R50_to_R18.yaml configs/demo/roi_kd_R50_to_R18.yaml \\

@@ -3,6 +3,7 @@ with each KD method, same seed and schedule; one table of accuracy, size and spe
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 
@@ -17,7 +18,7 @@ from ..config import load_config
 from ..data.specs import register_dataset_specs
 from ..errors import DistilDocError
 from ..evaluation.model_size import count_gflops, count_parameters
-from ..evaluation.results_table import load_eval_results, results_by_dataset
+from ..evaluation.results_table import load_eval_history, results_by_dataset
 from ..evaluation.speed import images_per_second
 
 logger = logging.getLogger("distildoc_d2")
@@ -94,33 +95,62 @@ def measure_run(folder, num_images=8):
     }
 
 
+def _first_test_set(results):
+    return next(iter(results_by_dataset(results).values()))
+
+
+def seconds_per_iteration(folder):
+    """Median training seconds per iteration of a run (Detectron2's step time in metrics.json,
+    evaluations excluded), or None for a run that did not train."""
+    path = os.path.join(folder, "metrics.json")
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        times = [record["time"] for record in map(json.loads, filter(str.strip, f)) if "time" in record]
+    return statistics.median(times) if times else None
+
+
 def summarise(name, folder, measured):
-    """A comparison row of a finished run: its last evaluation on its first test set (DATASETS.TEST[0])."""
-    last = next(iter(results_by_dataset(load_eval_results(folder)["results"]).values()))
+    """A comparison row of a finished run: its last evaluation on its first test set
+    (DATASETS.TEST[0]), its bbox mAP at every evaluation during training and its s/iteration."""
+    history = load_eval_history(folder)
+    last = _first_test_set(history[-1]["results"])
     bbox, segm = last.get("bbox", {}), last.get("segm", {})
     row = {"run": name, "bbox_mAP": bbox.get("AP"), "bbox_AP50": bbox.get("AP50"), "segm_mAP": segm.get("AP")}
     row.update(measured)
+    row["s_per_iter"] = seconds_per_iteration(folder)
     row["per_class_AP"] = {k[3:]: v for k, v in bbox.items() if k.startswith("AP-")}
+    row["bbox_mAP_curve"] = [[entry["iteration"], _first_test_set(entry["results"]).get("bbox", {}).get("AP")]
+                             for entry in history if entry["iteration"] is not None]
     return row
 
 
 def format_table(rows):
-    """A Markdown table of a comparison's rows (AP in %, params in M, speed in images/s)."""
+    """Markdown tables of a comparison's rows (AP in %, params in M, speed in images/s, training
+    seconds per iteration), bbox AP per class and, where runs were evaluated during training,
+    each run's bbox mAP curve."""
 
     def fmt(v, digits=1):
         return "-" if v is None else f"{v:.{digits}f}"
 
     body = [
         [r["run"], fmt(r["bbox_mAP"]), fmt(r["bbox_AP50"]), fmt(r["segm_mAP"]), fmt(r["params_M"], 2),
-         fmt(r["gflops"]), fmt(r["images_per_s"], 2)]
+         fmt(r["gflops"]), fmt(r["images_per_s"], 2), fmt(r.get("s_per_iter"), 2)]
         for r in rows
     ]
-    headers = ["run", "bbox mAP", "AP50", "segm mAP", "params (M)", "GFLOPs", "images/s"]
+    headers = ["run", "bbox mAP", "AP50", "segm mAP", "params (M)", "GFLOPs", "images/s", "training s/it"]
     table = tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
     classes = list(dict.fromkeys(c for r in rows for c in r["per_class_AP"]))  # runs without detections have none
     per_class = [[r["run"]] + [fmt(r["per_class_AP"].get(c)) for c in classes] for r in rows]
-    return table + "\n\nbbox AP per class:\n\n" + tabulate(per_class, headers=["run"] + classes, tablefmt="github",
-                                                            disable_numparse=True)
+    table += "\n\nbbox AP per class:\n\n" + tabulate(per_class, headers=["run"] + classes, tablefmt="github",
+                                                      disable_numparse=True)
+    curves = {r["run"]: dict(r.get("bbox_mAP_curve", ())) for r in rows}
+    iterations = sorted({i for curve in curves.values() for i in curve})
+    if len(iterations) > 1:
+        body = [[run] + [fmt(curve.get(i)) for i in iterations] for run, curve in curves.items() if curve]
+        table += "\n\nbbox mAP after N training iterations (TEST.EVAL_PERIOD):\n\n" + tabulate(
+            body, headers=["run"] + [str(i) for i in iterations], tablefmt="github", disable_numparse=True)
+    return table
 
 
 def plot_loss_curves(runs_and_folders, path):

@@ -224,12 +224,15 @@ class LayoutTrainer(DefaultTrainer):
     @classmethod
     def test(cls, cfg, model, evaluators=None):
         results = super().test(cfg, model, evaluators)
-        write_eval_results(cfg.OUTPUT_DIR, results, _current_iteration())
+        write_eval_results(cfg.OUTPUT_DIR, results, _completed_iterations(cfg.SOLVER.MAX_ITER))
         return results
 
 
-def _current_iteration():
+def _completed_iterations(max_iter):
+    """Training iterations done when an evaluation runs: a periodic evaluation runs after the step
+    of 0-based iteration `storage.iter`; the final one after training, when it equals MAX_ITER."""
     try:
-        return get_event_storage().iter
+        iteration = get_event_storage().iter
     except AssertionError:  # evaluation outside training (--eval-only)
         return None
+    return iteration if iteration >= max_iter else iteration + 1
