@@ -10,6 +10,7 @@ from detectron2.modeling import build_model
 
 from distildoc_d2 import load_config
 from distildoc_d2.engine import LayoutTrainer
+from distildoc_d2.engine.comparison import add_teacher_ratios
 
 from conftest import REPO, TINY_MODEL, run_tool
 
@@ -59,6 +60,9 @@ def test_comparison_table_covers_every_run(comparison):
         assert [i for i, _ in row["bbox_mAP_curve"]] == [2, 4] and row["s_per_iter"] > 0
         assert row["bbox_mAP_curve"][-1][1] == row["bbox_mAP"]
     assert "bbox mAP after N training iterations" in result.stdout and "| 2 " in result.stdout
+    # accuracy and speed as fractions of the teacher's
+    assert teacher["images_per_s_vs_teacher"] == 1.0 and "images/s x teacher" in result.stdout
+    assert kd["images_per_s_vs_teacher"] == pytest.approx(kd["images_per_s"] / teacher["images_per_s"])
     assert (out / "loss_curves.png").stat().st_size > 1000
     metrics = [json.loads(line) for line in (out / "feature_mse_R50_to_R18" / "metrics.json").read_text().splitlines()]
     assert any("loss_kd_feature_mse" in m for m in metrics)
@@ -67,6 +71,18 @@ def test_comparison_table_covers_every_run(comparison):
     # --teacher-opts reach the teacher's run alone
     assert load_config(str(out / "teacher" / "config.yaml")).TEST.DETECTIONS_PER_IMAGE == 7
     assert load_config(str(out / "student_no_KD" / "config.yaml")).TEST.DETECTIONS_PER_IMAGE == 50
+
+
+def test_teacher_ratios_of_each_row():
+    rows = [{"run": "teacher", "bbox_mAP": 40.0, "images_per_s": 2.0},
+            {"run": "student", "bbox_mAP": 30.0, "images_per_s": 5.0},
+            {"run": "empty student", "bbox_mAP": None, "images_per_s": 6.0}]
+    add_teacher_ratios(rows)
+    assert [r["bbox_mAP_vs_teacher"] for r in rows] == [1.0, 0.75, None]
+    assert [r["images_per_s_vs_teacher"] for r in rows] == [1.0, 2.5, 3.0]
+    no_teacher = [{"run": "student", "bbox_mAP": 30.0, "images_per_s": 5.0}]
+    add_teacher_ratios(no_teacher)
+    assert no_teacher[0]["bbox_mAP_vs_teacher"] is None and no_teacher[0]["images_per_s_vs_teacher"] is None
 
 
 def test_teacher_opts_must_be_pairs(tmp_path):

@@ -125,20 +125,31 @@ def summarise(name, folder, measured):
     return row
 
 
+def add_teacher_ratios(rows):
+    """Each row's bbox mAP and images/s as a fraction of the teacher's row (None without one)."""
+    teacher = next((r for r in rows if r["run"] == "teacher"), {})
+    for row in rows:
+        for key in ("bbox_mAP", "images_per_s"):
+            ref, value = teacher.get(key), row.get(key)
+            row[f"{key}_vs_teacher"] = value / ref if ref and value is not None else None
+
+
 def format_table(rows):
-    """Markdown tables of a comparison's rows (AP in %, params in M, speed in images/s, training
-    seconds per iteration), bbox AP per class and, where runs were evaluated during training,
-    each run's bbox mAP curve."""
+    """Markdown tables of a comparison's rows (AP in %, params in M, speed in images/s, mAP and
+    speed as fractions of the teacher's, training seconds per iteration), bbox AP per class and,
+    where runs were evaluated during training, each run's bbox mAP curve."""
 
     def fmt(v, digits=1):
         return "-" if v is None else f"{v:.{digits}f}"
 
     body = [
         [r["run"], fmt(r["bbox_mAP"]), fmt(r["bbox_AP50"]), fmt(r["segm_mAP"]), fmt(r["params_M"], 2),
-         fmt(r["gflops"]), fmt(r["images_per_s"], 2), fmt(r.get("s_per_iter"), 2)]
+         fmt(r["gflops"]), fmt(r["images_per_s"], 2), fmt(r.get("bbox_mAP_vs_teacher"), 2),
+         fmt(r.get("images_per_s_vs_teacher"), 2), fmt(r.get("s_per_iter"), 2)]
         for r in rows
     ]
-    headers = ["run", "bbox mAP", "AP50", "segm mAP", "params (M)", "GFLOPs", "images/s", "training s/it"]
+    headers = ["run", "bbox mAP", "AP50", "segm mAP", "params (M)", "GFLOPs", "images/s", "mAP x teacher",
+               "images/s x teacher", "training s/it"]
     table = tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)
     classes = list(dict.fromkeys(c for r in rows for c in r["per_class_AP"]))  # runs without detections have none
     per_class = [[r["run"]] + [fmt(r["per_class_AP"].get(c)) for c in classes] for r in rows]
@@ -200,6 +211,7 @@ def run_comparison(teacher_config, kd_configs, output_dir, common=(), teacher_we
     torch.set_grad_enabled(False)
     for name, folder in tqdm(folders, desc="measuring size and speed", unit="model"):
         rows.append(summarise(name, folder, measure_run(folder, speed_images)))
+    add_teacher_ratios(rows)
     table = format_table(rows)
     with open(os.path.join(output_dir, "comparison.json"), "w") as f:
         json.dump(rows, f, indent=2)
