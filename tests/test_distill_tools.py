@@ -120,6 +120,30 @@ def test_kd_run_resumes_with_the_same_student_weights(comparison, random_teacher
         assert torch.equal(value, teacher_file[key]), key
 
 
+def test_interrupted_comparison_run_resumes(comparison, demo_root, random_teacher, tmp_path):
+    """A rerun of compare_kd resumes a run that was stopped after its checkpoint at iteration 2,
+    keeps the finished runs, and its evaluation history holds each iteration once."""
+    out, _ = comparison
+    copy = tmp_path / "comparison"
+    shutil.copytree(out, copy)
+    stopped = copy / "student_no_KD"
+    (stopped / "model_final.pth").unlink()
+    (stopped / "last_checkpoint").write_text("model_0000001.pth")
+    finished_kd = (copy / "feature_mse_R50_to_R18" / "model_final.pth").stat().st_mtime_ns
+    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
+                      "--teacher-opts", "TEST.DETECTIONS_PER_IMAGE", "7",
+                      "--configs", KD_CFG, "--output", copy, "--speed-images", "2", *TINY_MODEL,
+                      "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.LOG_PERIOD", "1",
+                      "TEST.EVAL_PERIOD", "2", env_root=demo_root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "student (no KD): interrupted earlier, resumes from its last checkpoint" in result.stdout + result.stderr
+    assert "Starting training from iteration 2" in (stopped / "stdout.txt").read_text()
+    assert (stopped / "model_final.pth").is_file()
+    assert (copy / "feature_mse_R50_to_R18" / "model_final.pth").stat().st_mtime_ns == finished_kd
+    evaluations = json.loads((stopped / "eval_results.json").read_text())
+    assert [e["iteration"] for e in evaluations] == [2, 4]
+
+
 def test_two_processes_with_a_teacher(demo_root, random_teacher, tmp_path):
     result = run_tool("train_net.py", "--config-file", "configs/demo/roi_kd_R50_to_R18.yaml", "--num-gpus", "2", *TINY_MODEL,
                       "MODEL.DISTILL.TEACHER_WEIGHTS", random_teacher, "SOLVER.MAX_ITER", "2",

@@ -48,7 +48,8 @@ def run_folder(output_dir, name):
 
 
 def execute_run(name, config, overrides, eval_only, common, output_dir):
-    """Train (or evaluate) one run through tools/train_net.py unless it already finished."""
+    """Train (or evaluate) one run through tools/train_net.py unless it already finished; a
+    training run that was interrupted resumes from its last checkpoint."""
     folder = run_folder(output_dir, name)
     finished = os.path.isfile(os.path.join(folder, "eval_results.json"))
     if not eval_only:  # an evaluation during training (TEST.EVAL_PERIOD) is not the end of it
@@ -56,11 +57,14 @@ def execute_run(name, config, overrides, eval_only, common, output_dir):
     if finished:
         logger.info(f"{name}: finished earlier in {folder}, reused")
         return folder
+    resume = not eval_only and os.path.isfile(os.path.join(folder, "last_checkpoint"))
     command = [sys.executable, TRAIN_NET, "--config-file", config] + (["--eval-only"] if eval_only else [])
-    command += list(common) + list(overrides) + ["OUTPUT_DIR", folder]
+    command += (["--resume"] if resume else []) + list(common) + list(overrides) + ["OUTPUT_DIR", folder]
+    if resume:
+        logger.info(f"{name}: interrupted earlier, resumes from its last checkpoint in {folder}")
     logger.info(f"{name}: {' '.join(command)}")
     os.makedirs(folder, exist_ok=True)
-    with open(os.path.join(folder, "stdout.txt"), "w") as log:
+    with open(os.path.join(folder, "stdout.txt"), "a" if resume else "w") as log:
         code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT)
     if code != 0:
         raise DistilDocError(f"run '{name}' failed (exit code {code}); its output is in {folder}/stdout.txt")

@@ -96,7 +96,9 @@ def _json_safe(value):
 
 def write_eval_results(output_dir, results, iteration):
     """Append one evaluation's results to OUTPUT_DIR/eval_results.json (main process only).
-    NaN (a class absent from the evaluation set) is written as null."""
+    NaN (a class absent from the evaluation set) is written as null. Evaluations at the same or a
+    later iteration, left by an attempt that was interrupted and resumed from an earlier
+    checkpoint, are replaced."""
     if not comm.is_main_process() or not results:
         return
     path = os.path.join(output_dir, "eval_results.json")
@@ -104,6 +106,8 @@ def write_eval_results(output_dir, results, iteration):
     if os.path.isfile(path):
         with open(path) as f:
             history = json.load(f)
+    if iteration is not None:
+        history = [e for e in history if e["iteration"] is None or e["iteration"] < iteration]
     history.append({"iteration": iteration, "results": _json_safe(dict(results))})
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
