@@ -30,13 +30,19 @@ def random_teacher(module_tmp):
 @pytest.fixture(scope="module")
 def comparison(demo_root, random_teacher, module_tmp):
     out = module_tmp("comparison")
-    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
+    return out, _compare(out, random_teacher, demo_root)
+
+
+def _compare(out, teacher_weights, demo_root):
+    """compare_kd of the random teacher, the tiny student without KD and with feature_mse, 4 iterations
+    each (checkpoint and evaluation every 2), into `out`."""
+    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", teacher_weights,
                       "--teacher-opts", "TEST.DETECTIONS_PER_IMAGE", "7",
                       "--configs", KD_CFG, "--output", out, "--speed-images", "2", *TINY_MODEL,
                       "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.LOG_PERIOD", "1",
                       "TEST.EVAL_PERIOD", "2", env_root=demo_root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out, result
+    return result
 
 
 def test_comparison_table_covers_every_run(comparison):
@@ -130,12 +136,7 @@ def test_interrupted_comparison_run_resumes(comparison, demo_root, random_teache
     (stopped / "model_final.pth").unlink()
     (stopped / "last_checkpoint").write_text("model_0000001.pth")
     finished_kd = (copy / "feature_mse_R50_to_R18" / "model_final.pth").stat().st_mtime_ns
-    result = run_tool("compare_kd.py", "--teacher-config", TEACHER_CFG, "--teacher-weights", random_teacher,
-                      "--teacher-opts", "TEST.DETECTIONS_PER_IMAGE", "7",
-                      "--configs", KD_CFG, "--output", copy, "--speed-images", "2", *TINY_MODEL,
-                      "SOLVER.MAX_ITER", "4", "SOLVER.CHECKPOINT_PERIOD", "2", "SOLVER.LOG_PERIOD", "1",
-                      "TEST.EVAL_PERIOD", "2", env_root=demo_root)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = _compare(copy, random_teacher, demo_root)
     assert "student (no KD): interrupted earlier, resumes from its last checkpoint" in result.stdout + result.stderr
     assert "Starting training from iteration 2" in (stopped / "stdout.txt").read_text()
     assert (stopped / "model_final.pth").is_file()
