@@ -103,14 +103,19 @@ def _first_test_set(results):
     return next(iter(results_by_dataset(results).values()))
 
 
+def _metrics(folder):
+    """The records of a run's metrics.json ([] for a run that did not train)."""
+    path = os.path.join(folder, "metrics.json")
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def seconds_per_iteration(folder):
     """Median training seconds per iteration of a run (Detectron2's step time in metrics.json,
     evaluations excluded), or None for a run that did not train."""
-    path = os.path.join(folder, "metrics.json")
-    if not os.path.isfile(path):
-        return None
-    with open(path) as f:
-        times = [record["time"] for record in map(json.loads, filter(str.strip, f)) if "time" in record]
+    times = [record["time"] for record in _metrics(folder) if "time" in record]
     return statistics.median(times) if times else None
 
 
@@ -177,12 +182,7 @@ def plot_loss_curves(runs_and_folders, path):
 
     fig, (ax_total, ax_kd) = plt.subplots(1, 2, figsize=(12, 4.5))
     for name, folder in runs_and_folders:
-        metrics_file = os.path.join(folder, "metrics.json")
-        if not os.path.isfile(metrics_file):
-            continue
-        with open(metrics_file) as f:
-            records = [json.loads(line) for line in f if line.strip()]
-        records = [r for r in records if "total_loss" in r]
+        records = [r for r in _metrics(folder) if "total_loss" in r]
         if not records:
             continue
         iterations = [r["iteration"] for r in records]
