@@ -10,7 +10,7 @@ from detectron2.modeling import build_model
 
 from distildoc_d2 import load_config
 from distildoc_d2.engine import LayoutTrainer
-from distildoc_d2.engine.comparison import add_teacher_ratios
+from distildoc_d2.engine.comparison import add_teacher_ratios, seconds_per_iteration
 
 from conftest import REPO, TINY_MODEL, run_tool
 
@@ -89,6 +89,15 @@ def test_teacher_ratios_of_each_row():
     no_teacher = [{"run": "student", "bbox_mAP": 30.0, "images_per_s": 5.0}]
     add_teacher_ratios(no_teacher)
     assert no_teacher[0]["bbox_mAP_vs_teacher"] is None and no_teacher[0]["images_per_s_vs_teacher"] is None
+
+
+def test_resumed_run_counts_each_iteration_once(tmp_path):
+    # an attempt stopped after iteration 59 (checkpoint at 40), resumed: Detectron2 appends iterations 59 and 79
+    records = [(19, 1.0), (39, 1.0), (59, 9.0), (59, 3.0), (79, 3.0)]
+    (tmp_path / "metrics.json").write_text(
+        "".join(json.dumps({"iteration": i, "time": t, "total_loss": 1.0}) + "\n" for i, t in records))
+    assert seconds_per_iteration(str(tmp_path)) == 2.0  # times 1, 1, 3, 3: the first attempt's 59 is gone
+    assert seconds_per_iteration(str(tmp_path / "missing")) is None
 
 
 def test_teacher_opts_must_be_pairs(tmp_path):

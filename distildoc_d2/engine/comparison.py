@@ -104,12 +104,23 @@ def _first_test_set(results):
 
 
 def _metrics(folder):
-    """The records of a run's metrics.json ([] for a run that did not train)."""
+    """The records of a run's metrics.json ([] for a run that did not train). Iterations rise
+    within one attempt; Detectron2 appends when a run resumes from a checkpoint, so a record
+    that does not rise replaces the interrupted attempt's records from its iteration on."""
     path = os.path.join(folder, "metrics.json")
     if not os.path.isfile(path):
         return []
+    records = []
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for line in f:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            iteration = record.get("iteration")
+            while iteration is not None and records and records[-1].get("iteration", -1) >= iteration:
+                records.pop()
+            records.append(record)
+    return records
 
 
 def seconds_per_iteration(folder):
