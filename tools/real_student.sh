@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Real pages from a born-digital teacher: an unlabelled corpus of real PDFs from Debian's
 # documentation packages -> pseudo-labels from PyMuPDF's layout analyser -> a ResNet-18 student,
-# first trained on built-in synthetic pages (a starting point that has seen page images), then
-# on the pseudo-labels -> evaluated against the teacher on held-out documents, against exact boxes on
-# typeset LaTeX pages, and on scanned-looking copies of those pages (image-only PDFs: the teacher
-# finds nothing there); the teacher is scored on the same pages; a held-out real page and a
-# scanned page are drawn with the student's layout.
+# first trained on built-in synthetic pages with their labels (a starting point that has seen page
+# images), then on the real pseudo-labelled pages mixed 1:1 with those synthetic pages -> evaluated
+# against the teacher on held-out documents, against exact boxes on typeset LaTeX pages, and on
+# scanned-looking copies of those pages (image-only PDFs: the teacher finds nothing there); the
+# teacher is scored on the same pages; a held-out real page and a scanned page are drawn with the
+# student's layout.
 #
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
-#                                        # (labelling ~25 min), training ~1.2 h on 2 CPU cores
+#                                        # (labelling ~15 min), training ~70 min on 2 CPU cores
 #   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations: every step runs
-#   bash tools/real_student.sh --continue  # (or CONTINUE=1) then trains the student 600 iterations
-#                                        # more from its final weights (~40 min on 2 CPU cores)
-#   bash tools/real_student.sh --from-scratch  # (or FROM_SCRATCH=1) the real student from random
-#                                        # weights, without the synthetic starting point
+#   bash tools/real_student.sh --from-scratch  # (or FROM_SCRATCH=1) the first recipe: the real
+#                                        # student from random weights on the real pages alone, at
+#                                        # 448 px, 900 iterations (~55 min on 2 CPU cores)
 #
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
@@ -25,14 +25,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 QUICK="${QUICK:-0}"
-CONTINUE="${CONTINUE:-0}"
 FROM_SCRATCH="${FROM_SCRATCH:-0}"
 for arg in "$@"; do
   case "$arg" in
     --quick) QUICK=1 ;;
-    --continue) CONTINUE=1 ;;
     --from-scratch) FROM_SCRATCH=1 ;;
-    *) echo "[real] ERROR: unknown argument $arg (expected --quick, --continue, --from-scratch)" >&2; exit 2 ;;
+    *) echo "[real] ERROR: unknown argument $arg (expected --quick or --from-scratch)" >&2; exit 2 ;;
   esac
 done
 DATA="${DATA:-datasets/real}"
@@ -42,7 +40,6 @@ CORPUS_CFG=configs/real/corpus.yaml
 DOCUMENTS=16
 SYNTHETIC_DATA=(--num-train 550 --num-val 50)
 TRAIN_OPTS=()
-CONTINUE_OPTS=()
 if [ "$QUICK" = "1" ]; then
   CORPUS_CFG=configs/real/corpus-quick.yaml
   DATA="$DATA/quick"
@@ -50,19 +47,20 @@ if [ "$QUICK" = "1" ]; then
   DOCUMENTS=3
   SYNTHETIC_DATA=(--small)
   TRAIN_OPTS=(SOLVER.MAX_ITER 10 SOLVER.STEPS "(8,)" SOLVER.WARMUP_ITERS 2 SOLVER.CHECKPOINT_PERIOD 10)
-  CONTINUE_OPTS=("${TRAIN_OPTS[@]}" TEST.EVAL_PERIOD 10)
 fi
+SYN="$DATA/synthetic/layout"
 SYNTHETIC_RUN="$OUT/synthetic_R18_FPN"
 if [ "$FROM_SCRATCH" = "1" ]; then
   CONFIG=configs/real/pseudo-pymupdf_R18_FPN.yaml
   RUN="$OUT/pseudo-pymupdf_R18_FPN"
   INIT=()
+  TRAIN="('coco:$OUT/pseudo_train/annotations.json',)"
 else
-  CONFIG=configs/real/pseudo-pymupdf_R18_FPN_synthetic-init.yaml
-  RUN="$OUT/pseudo-pymupdf_R18_FPN_synthetic-init"
+  CONFIG=configs/real/pseudo-pymupdf+synthetic_R18_FPN-256.yaml
+  RUN="$OUT/pseudo-pymupdf+synthetic_R18_FPN-256"
   INIT=(MODEL.WEIGHTS "$SYNTHETIC_RUN/model_final.pth")
+  TRAIN="('coco:$OUT/pseudo_train/annotations.json', 'coco:$SYN/annotations/train.json:$SYN/images')"
 fi
-CONTINUED="${RUN}_continued"
 SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
 
 step() { echo; echo "[real] $*"; }
@@ -120,10 +118,9 @@ if [ "$FROM_SCRATCH" = "1" ]; then
 elif [ -f "$SYNTHETIC_RUN/model_final.pth" ]; then
   echo "reusing $SYNTHETIC_RUN"
 else
-  [ -f "$DATA/synthetic/layout/annotations/train.json" ] \
+  [ -f "$SYN/annotations/train.json" ] \
     || "$PY" tools/generate_data.py --out "$DATA/synthetic" "${SYNTHETIC_DATA[@]}" \
     || fail "generating the synthetic pages failed"
-  SYN="$DATA/synthetic/layout"
   "$PY" tools/train_net.py --config-file configs/real/synthetic_R18_FPN.yaml MODEL.DEVICE cpu \
     DATASETS.TRAIN "('coco:$SYN/annotations/train.json:$SYN/images',)" \
     DATASETS.TEST "('coco:$SYN/annotations/val.json:$SYN/images',)" OUTPUT_DIR "$SYNTHETIC_RUN" "${TRAIN_OPTS[@]}" \
@@ -136,15 +133,8 @@ LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
 SCANNED="coco:$DATA/latex_scanned/annotations.json:$DATA/latex_scanned/images"
 if [ ! -f "$RUN/model_final.pth" ]; then
   "$PY" tools/train_net.py --config-file "$CONFIG" MODEL.DEVICE cpu "${INIT[@]}" \
-    DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
-    DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$RUN" "${TRAIN_OPTS[@]}" || fail "training failed"
-fi
-if [ "$CONTINUE" = "1" ] && [ ! -f "$CONTINUED/model_final.pth" ]; then
-  echo "[real] training it further from $RUN/model_final.pth (configs/real/pseudo-pymupdf_R18_FPN_continued.yaml)"
-  "$PY" tools/train_net.py --config-file configs/real/pseudo-pymupdf_R18_FPN_continued.yaml MODEL.DEVICE cpu \
-    MODEL.WEIGHTS "$RUN/model_final.pth" DATASETS.TRAIN "('coco:$OUT/pseudo_train/annotations.json',)" \
-    DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$CONTINUED" "${CONTINUE_OPTS[@]}" \
-    || fail "training further failed"
+    DATASETS.TRAIN "$TRAIN" DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$RUN" \
+    "${TRAIN_OPTS[@]}" || fail "training failed"
 fi
 
 step "6/7 results"
@@ -154,11 +144,6 @@ echo "Teacher (pdf:pymupdf) on their scanned copies (image-only PDFs):"
 cat "$OUT/teacher_on_latex_scanned.txt"
 echo
 "$PY" tools/show_results.py "$RUN"
-if [ "$CONTINUE" = "1" ]; then
-  echo "Trained further (its iterations count from the first run's end):"
-  "$PY" tools/show_results.py "$CONTINUED"
-  RUN="$CONTINUED"
-fi
 echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
 echo "boxes on their scanned copies."
 
