@@ -386,3 +386,122 @@ def test_label_agreement_matches_pages_by_pdf_page_then_file_name(tmp_path):
     labels["images"][0]["page"] = 2
     (tmp_path / "labels.json").write_text(json.dumps(labels))
     assert labels_map(str(tmp_path / "truth.json"), str(tmp_path / "labels.json"))["pages"] == 1
+
+
+# --- the distiller's table: teacher and students on the same pages (tools/compare_labellers.py) ---
+
+@register_analyser("exact-test")
+class ExactAnalyser:
+    """Finds the one title every page of _two_page_pdf holds, where it is, in points."""
+
+    class_names = ("title",)
+    description = {"stub": "exact"}
+
+    def analyse(self, path, number):
+        return PageFrame(200, 100, 0), [("title", [20, 10, 120, 40])]
+
+
+@register_analyser("shifted-test")
+class ShiftedAnalyser(ExactAnalyser):
+    """Finds the title 60 points to the right of where it is (IoU 0.25 with the truth)."""
+
+    def analyse(self, path, number):
+        return PageFrame(200, 100, 0), [("title", [80, 10, 180, 40])]
+
+
+class ImageLabeller:
+    """An image model stand-in: renders the page, finds the title on page 1, cannot read page 2."""
+
+    class_names = ["Title"]
+
+    def __call__(self, page):
+        rgb = page.load()
+        if page.page == 2:
+            raise InputError("unreadable")
+        assert rgb.shape[:2] == (100, 200)  # rendered at 72 dpi
+        return [{"category": "Title", "bbox": [20, 10, 120, 40], "score": 0.9}]
+
+
+def _two_page_set(tmp_path, dpi=72):
+    """A 2-page PDF (200 x 100 pt) with a title at (20, 10)-(120, 40) pt, and its exact labels at `dpi`."""
+    pdf = _pdf(tmp_path / "doc.pdf", [(200, 100, [(20, 10, 120, 40)])] * 2)
+    scale = dpi / 72
+    truth = {"images": [{"id": n, "file_name": f"doc_{n}.png", "source": "pdf/doc.pdf", "page": n,
+                         "width": round(200 * scale), "height": round(100 * scale)} for n in (1, 2)],
+             "annotations": [{"id": n, "image_id": n, "category_id": 1, "bbox": [20 * scale, 10 * scale, 100 * scale,
+                                                                                 30 * scale], "area": 1, "iscrowd": 0}
+                             for n in (1, 2)],
+             "categories": [{"id": 1, "name": "Title"}]}
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    return pdf, str(tmp_path / "truth.json")
+
+
+@needs_poppler
+def test_labellers_are_scored_and_timed_on_the_same_pages(tmp_path):
+    from distildoc_d2.errors import DatasetError
+    from distildoc_d2.evaluation.labeller_comparison import PageSet, compare_labellers, labeller_table
+
+    pdf, truth = _two_page_set(tmp_path)
+    pages, errors = pages_from_inputs([pdf], dpi=72)
+    assert not errors
+    labellers = [("teacher", build_teacher("pdf:exact-test")), ("shifted", build_teacher("pdf:shifted-test")),
+                 ("image", ImageLabeller())]
+    sets = [PageSet("typeset", pages, truth), PageSet("timed only", pages[:1])]
+    results = compare_labellers(labellers, sets, ["Text", "Title"], progress=False)
+    teacher, shifted, image = results
+    assert teacher.scores["typeset"]["AP"] == pytest.approx(100.0)
+    assert shifted.scores["typeset"]["AP"] == pytest.approx(0.0)
+    # page 1 found, page 2 unreadable: recall 1/2 at every IoU threshold -> AP 50.5 (101-point interpolation)
+    assert image.scores["typeset"]["AP"] == pytest.approx(50.5, abs=0.1)
+    assert [r.failed_pages for r in results] == [0, 0, 1]
+    assert all(len(r.seconds) == 3 and min(r.seconds) > 0 for r in results)
+    assert "timed only" not in teacher.scores
+    table = labeller_table(results, sets).splitlines()
+    assert table[0].startswith("| labeller | typeset: bbox mAP (AP50) | of teacher | ms per page from the PDF (3 pages)")
+    assert table[2].startswith("| teacher | 100.0 (100.0) | 100% |") and "| 1.00x | 0 |" in table[2]
+    assert table[3].startswith("| shifted | 0.0 (0.0) | 0% |")
+    assert table[4].startswith("| image | 50.5 (") and table[4].endswith("| 1 |")
+
+    pages_144, _ = pages_from_inputs([pdf], dpi=144)
+    with pytest.raises(DatasetError, match="400x200 px.*200x100 px; render the pages at the dpi"):
+        compare_labellers(labellers[:1], [PageSet("typeset", pages_144, truth)], ["Title"], progress=False)
+
+
+@needs_poppler
+def test_compare_labellers_tool_runs_a_born_digital_teacher_and_an_image_model(tmp_path, capsys):
+    import importlib.util
+
+    from detectron2.modeling import build_model
+
+    from distildoc_d2 import load_config
+
+    from conftest import TINY_MODEL
+
+    pdf, truth = _two_page_set(tmp_path)
+    run = tmp_path / "run"
+    run.mkdir()
+    cfg = load_config(os.path.join(REPO, "configs/demo/teacher_R50_FPN.yaml"),
+                      TINY_MODEL + ["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.0"])
+    (run / "config.yaml").write_text(cfg.dump())
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    torch.save({"model": build_model(cfg).state_dict()}, run / "model_final.pth")
+    spec = importlib.util.spec_from_file_location("compare_labellers", os.path.join(REPO, "tools", "compare_labellers.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    output = tmp_path / "table.json"
+    common = ["--dpi", "72", "--quiet", "--labeller", "teacher=pdf:exact-test", "--labeller", f"student=run:{run}"]
+    assert tool.main(common + ["--set", "typeset", truth, pdf, "--set", "timed", "-", pdf,
+                               "--output", str(output)]) == 0
+    record = json.loads(output.read_text())
+    assert [r["name"] for r in record["labellers"]] == ["teacher", "student"]
+    assert record["labellers"][0]["scores"]["typeset"]["AP"] == pytest.approx(100.0)
+    assert 0.0 <= record["labellers"][1]["scores"]["typeset"]["AP"] < 100.0  # random weights
+    assert record["sets"] == {"typeset": {"pages": 2, "truth": truth}, "timed": {"pages": 2, "truth": None}}
+    assert all(r["ms_per_page"] > 0 for r in record["labellers"]) and record["render_ms"] > 0
+    printed = capsys.readouterr().out
+    assert "| teacher | 100.0 (100.0) | 100% |" in printed and "| student |" in printed and "Rendering a page" in printed
+    assert tool.main(common + ["--set", "typeset", str(tmp_path / "missing.json"), pdf]) == 2
+    assert "--set typeset: the exact labels" in capsys.readouterr().err
+    assert tool.main(common + ["--set", "typeset", truth, str(tmp_path / "none.pdf")]) == 2
+    assert "none.pdf" in capsys.readouterr().err

@@ -5,8 +5,9 @@
 # images), then on the real pseudo-labelled pages mixed 1:1 with those synthetic pages -> evaluated
 # against the teacher on held-out documents, against exact boxes on typeset LaTeX pages, and on
 # scanned-looking copies of those pages (image-only PDFs: the teacher finds nothing there); the
-# teacher is scored on the same pages; a held-out real page and a scanned page are drawn with the
-# student's layout.
+# teacher is scored on the same pages; the student is exported, and teacher, student and its ONNX
+# export run side by side on the same pages (one table: accuracy and speed as fractions of the
+# teacher's); a held-out real page and a scanned page are drawn with the student's layout.
 #
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
 #                                        # (labelling ~15 min), training ~70 min on 2 CPU cores
@@ -14,10 +15,15 @@
 #   bash tools/real_student.sh --from-scratch  # (or FROM_SCRATCH=1) the first recipe: the real
 #                                        # student from random weights on the real pages alone, at
 #                                        # 448 px, 900 iterations (~55 min on 2 CPU cores)
+#   DEVICE=cuda bash tools/real_student.sh -- SOLVER.MAX_ITER 20000 SOLVER.STEPS "(17000,)"
+#                                        # both trainings on a GPU; KEY VALUE pairs after -- are
+#                                        # Detectron2 config options of the real student's training
 #
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
-# Environment: VENV (default .venv), DATA (default datasets/real), OUTPUT (default output/real).
+# Environment: VENV (default .venv), DATA (default datasets/real), OUTPUT (default output/real),
+# DEVICE (MODEL.DEVICE of both trainings, default cpu), STUDENT_RUN (the real student's run folder,
+# default OUTPUT/<config name>: name another one when the options after -- change the recipe).
 # Finished steps are reused when it is run again (delete OUTPUT/... and DATA/... to redo one).
 set -euo pipefail
 
@@ -26,18 +32,25 @@ cd "$ROOT"
 PY="${VENV:-$ROOT/.venv}/bin/python"
 QUICK="${QUICK:-0}"
 FROM_SCRATCH="${FROM_SCRATCH:-0}"
-for arg in "$@"; do
-  case "$arg" in
+DEVICE="${DEVICE:-cpu}"
+STUDENT_OPTS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
     --quick) QUICK=1 ;;
     --from-scratch) FROM_SCRATCH=1 ;;
-    *) echo "[real] ERROR: unknown argument $arg (expected --quick or --from-scratch)" >&2; exit 2 ;;
+    --) shift; STUDENT_OPTS=("$@"); break ;;
+    *) echo "[real] ERROR: unknown argument $1 (expected --quick, --from-scratch, or -- KEY VALUE ...)" >&2; exit 2 ;;
   esac
+  shift
 done
+[ $(( ${#STUDENT_OPTS[@]} % 2 )) -eq 0 ] \
+  || { echo "[real] ERROR: the options after -- must be KEY VALUE pairs; got ${STUDENT_OPTS[*]}" >&2; exit 2; }
 DATA="${DATA:-datasets/real}"
 OUT="${OUTPUT:-output/real}"
 DPI=72
 CORPUS_CFG=configs/real/corpus.yaml
 DOCUMENTS=16
+TABLE_PAGES=100
 SYNTHETIC_DATA=(--num-train 550 --num-val 50)
 TRAIN_OPTS=()
 if [ "$QUICK" = "1" ]; then
@@ -45,6 +58,7 @@ if [ "$QUICK" = "1" ]; then
   DATA="$DATA/quick"
   OUT="$OUT/quick"
   DOCUMENTS=3
+  TABLE_PAGES=8
   SYNTHETIC_DATA=(--small)
   TRAIN_OPTS=(SOLVER.MAX_ITER 10 SOLVER.STEPS "(8,)" SOLVER.WARMUP_ITERS 2 SOLVER.CHECKPOINT_PERIOD 10)
 fi
@@ -61,6 +75,7 @@ else
   INIT=(MODEL.WEIGHTS "$SYNTHETIC_RUN/model_final.pth")
   TRAIN="('coco:$OUT/pseudo_train/annotations.json', 'coco:$SYN/annotations/train.json:$SYN/images')"
 fi
+RUN="${STUDENT_RUN:-$RUN}"
 SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
 
 step() { echo; echo "[real] $*"; }
@@ -84,7 +99,7 @@ label() {
     || [ $? -eq 1 ] || fail "pseudo-labelling into $output failed"
 }
 
-step "1/7 corpus of real PDFs ($CORPUS_CFG)"
+step "1/8 corpus of real PDFs ($CORPUS_CFG)"
 [ -f "$DATA/corpus/train.txt" ] || apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq \
   || fail "apt-get update failed"
 if [ -f "$DATA/corpus/train.txt" ] && [ -f "$DATA/corpus/heldout.txt" ]; then
@@ -94,7 +109,7 @@ else
     || fail "building the corpus failed"
 fi
 
-step "2/7 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
+step "2/8 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
 [ -f "$DATA/latex/annotations.json" ] \
   || "$PY" tools/typeset_pages.py --output "$DATA/latex" --documents "$DOCUMENTS" --dpi "$DPI" \
   || fail "typesetting the LaTeX pages failed"
@@ -102,7 +117,7 @@ step "2/7 typeset LaTeX pages with exact boxes, and scanned-looking copies of th
   || "$PY" tools/scan_pages.py "coco:$DATA/latex/annotations.json:$DATA/latex/images" --output "$DATA/latex_scanned" \
   || fail "making the scanned copies failed"
 
-step "3/7 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
+step "3/8 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
 label "$OUT/pseudo_train" "@$DATA/corpus/train.txt"
 label "$OUT/pseudo_heldout" "@$DATA/corpus/heldout.txt"
 label "$OUT/pseudo_latex" "$DATA/latex/pdf/"*.pdf
@@ -112,7 +127,7 @@ for set in latex latex_scanned; do
     --output "$OUT/teacher_on_$set.json" > "$OUT/teacher_on_$set.txt"
 done
 
-step "4/7 the starting point: the same student trained on built-in synthetic pages ($SYNTHETIC_RUN)"
+step "4/8 the starting point: the same student trained on built-in synthetic pages ($SYNTHETIC_RUN)"
 if [ "$FROM_SCRATCH" = "1" ]; then
   echo "skipped (--from-scratch: the real student starts from random weights)"
 elif [ -f "$SYNTHETIC_RUN/model_final.pth" ]; then
@@ -121,33 +136,40 @@ else
   [ -f "$SYN/annotations/train.json" ] \
     || "$PY" tools/generate_data.py --out "$DATA/synthetic" "${SYNTHETIC_DATA[@]}" \
     || fail "generating the synthetic pages failed"
-  "$PY" tools/train_net.py --config-file configs/real/synthetic_R18_FPN.yaml MODEL.DEVICE cpu \
+  "$PY" tools/train_net.py --config-file configs/real/synthetic_R18_FPN.yaml MODEL.DEVICE "$DEVICE" \
     DATASETS.TRAIN "('coco:$SYN/annotations/train.json:$SYN/images',)" \
     DATASETS.TEST "('coco:$SYN/annotations/val.json:$SYN/images',)" OUTPUT_DIR "$SYNTHETIC_RUN" "${TRAIN_OPTS[@]}" \
     || fail "training on the synthetic pages failed"
 fi
 
-step "5/7 the ResNet-18 student on the pseudo-labels ($CONFIG)"
+step "5/8 the ResNet-18 student on the pseudo-labels ($CONFIG)"
 HELDOUT="coco:$OUT/pseudo_heldout/annotations.json"
 LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
 SCANNED="coco:$DATA/latex_scanned/annotations.json:$DATA/latex_scanned/images"
 if [ ! -f "$RUN/model_final.pth" ]; then
-  "$PY" tools/train_net.py --config-file "$CONFIG" MODEL.DEVICE cpu "${INIT[@]}" \
+  "$PY" tools/train_net.py --config-file "$CONFIG" MODEL.DEVICE "$DEVICE" "${INIT[@]}" \
     DATASETS.TRAIN "$TRAIN" DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$RUN" \
-    "${TRAIN_OPTS[@]}" || fail "training failed"
+    "${TRAIN_OPTS[@]}" "${STUDENT_OPTS[@]}" || fail "training failed"
 fi
 
-step "6/7 results"
-echo "Teacher (pdf:pymupdf) on the typeset LaTeX pages:"
-cat "$OUT/teacher_on_latex.txt"
-echo "Teacher (pdf:pymupdf) on their scanned copies (image-only PDFs):"
-cat "$OUT/teacher_on_latex_scanned.txt"
-echo
+step "6/8 the student's learning curve"
 "$PY" tools/show_results.py "$RUN"
 echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
 echo "boxes on their scanned copies."
 
-step "7/7 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
+step "7/8 the student exported (ONNX, TorchScript), then teacher and student on the same pages: accuracy and speed"
+[ -f "$RUN/export/metadata.json" ] || "$PY" tools/export_model.py "$RUN" --output "$RUN/export" \
+  --sample "$DATA/latex/pdf" --device "$DEVICE" || fail "exporting the student failed"
+"$PY" tools/compare_labellers.py --dpi "$DPI" --device "$DEVICE" --max-pages "$TABLE_PAGES" --quiet \
+  --labeller "teacher: PyMuPDF layout analyser=pdf:pymupdf" \
+  --labeller "student R18 box-only, eager=run:$RUN" \
+  --labeller "student R18 box-only, ONNX Runtime=export:$RUN/export:onnx" \
+  --set "LaTeX pages" "$DATA/latex/annotations.json" "$DATA/latex/pdf/*.pdf" \
+  --set "scanned copies" "$DATA/latex_scanned/annotations.json" "$DATA/latex_scanned/pdf/*.pdf" \
+  --set "held-out documents" - "@$DATA/corpus/heldout.txt" --output "$RUN/teacher_vs_student.json" \
+  | tee "$RUN/teacher_vs_student.md" || fail "the teacher-student table failed"
+
+step "8/8 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
 read -r FIRST_PDF FIRST_PAGES < "$DATA/corpus/heldout.txt"
 FIRST_PDF="$(cd "$DATA/corpus" && realpath "$FIRST_PDF")"
 SCANNED_PDF="$(ls "$DATA/latex_scanned/pdf/"*.pdf | head -n 1)"

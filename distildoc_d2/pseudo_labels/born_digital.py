@@ -89,8 +89,9 @@ class BornDigitalTeacher:
 class PyMuPDFAnalyser:
     """PyMuPDF's layout analyser (pymupdf >= 2, `import pymupdf.layout`; `page.get_layout()`):
     DocLayNet's 11 classes in lower case, no scores. Rotated pages are analysed unrotated (it
-    reads them badly otherwise). Boxes are returned in the media box, the rectangle that poppler's
-    pdftoppm renders. Documents stay open across their pages (the last few by path)."""
+    reads them badly otherwise). Its boxes are already relative to the crop box, the rectangle a
+    page is rendered in (inference/pdf.py renders the crop box), so the frame is the crop box.
+    Documents stay open across their pages (the last few by path)."""
 
     class_names = ("caption", "footnote", "formula", "list-item", "page-footer", "page-header", "picture",
                    "section-header", "table", "text", "title")
@@ -138,11 +139,9 @@ class PyMuPDFAnalyser:
         finally:
             if rotation:
                 page.set_rotation(rotation)
-        media, crop = page.mediabox, page.cropbox
-        dx, dy = crop.x0 - media.x0, crop.y0 - media.y0
-        regions = [(name, [x0 + dx, y0 + dy, x1 + dx, y1 + dy])
-                   for x0, y0, x1, y1, name in (page.layout_information or [])]
-        return PageFrame(media.width, media.height, rotation), regions
+        crop = page.cropbox
+        regions = [(name, [x0, y0, x1, y1]) for x0, y0, x1, y1, name in (page.layout_information or [])]
+        return PageFrame(crop.width, crop.height, rotation), regions
 
 
 def build_born_digital_teacher(name):
