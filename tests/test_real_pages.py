@@ -486,7 +486,8 @@ def test_compare_labellers_tool_runs_a_born_digital_teacher_and_an_image_model(t
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     torch.save({"model": build_model(cfg).state_dict()}, run / "model_final.pth")
-    spec = importlib.util.spec_from_file_location("compare_labellers", os.path.join(REPO, "tools", "compare_labellers.py"))
+    spec = importlib.util.spec_from_file_location("compare_labellers",
+                                                  os.path.join(REPO, "tools", "compare_labellers.py"))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     output = tmp_path / "table.json"

@@ -26,12 +26,10 @@ import time
 
 import torch
 
-from distildoc_d2.data.categories import DOCLAYNET_CLASSES, PRIMA_CLASSES, PUBLAYNET_CLASSES
+from distildoc_d2.data.categories import LAYOUT_TAXONOMIES
 from distildoc_d2.errors import ConfigError, DistilDocError
 from distildoc_d2.evaluation.labeller_comparison import PageSet, compare_labellers, labeller_table
 from distildoc_d2.pseudo_labels import build_teacher, pages_from_inputs
-
-TAXONOMIES = {"doclaynet": DOCLAYNET_CLASSES, "publaynet": PUBLAYNET_CLASSES, "prima": PRIMA_CLASSES}
 
 
 def parse_labeller(value):
@@ -66,7 +64,8 @@ def main(argv=None):
                         help="a labeller, the teacher first (repeat): pdf:ANALYSER, run:FOLDER, export:FOLDER[:BACKEND]")
     parser.add_argument("--set", action="append", nargs=3, required=True, metavar=("NAME", "TRUTH", "PAGES"),
                         help="a page set: its name, the COCO json of its exact labels (- for none) and its pages")
-    parser.add_argument("--classes", default="doclaynet", choices=sorted(TAXONOMIES), help="the scored classes")
+    parser.add_argument("--classes", default="doclaynet", choices=sorted(LAYOUT_TAXONOMIES),
+                        help="the scored classes (default doclaynet)")
     parser.add_argument("--dpi", type=float, default=144, help="resolution the pages are rendered at (default 144)")
     parser.add_argument("--max-pages", type=int, default=0, help="at most this many pages of each set (0: all)")
     parser.add_argument("--device", default="cpu", help="device of run and export labellers")
@@ -79,7 +78,7 @@ def main(argv=None):
     try:
         labellers = [(name, build_teacher(spec, args.device)) for name, spec in map(parse_labeller, args.labeller)]
         sets = [page_set(name, truth, inputs, args.dpi, args.max_pages) for name, truth, inputs in args.set]
-        classes = list(TAXONOMIES[args.classes])
+        classes = list(LAYOUT_TAXONOMIES[args.classes])
         results = compare_labellers(labellers, sets, classes, progress=not args.quiet)
         render = rendering_seconds(sets)
     except DistilDocError as err:
@@ -92,8 +91,8 @@ def main(argv=None):
         record = {"dpi": args.dpi, "render_ms": 1000 * render, "threads": torch.get_num_threads(),
                   "machine": platform.processor() or platform.machine(),
                   "sets": {s.name: {"pages": len(s.pages), "truth": s.truth_json} for s in sets},
-                  "labellers": [{"name": r.name, "spec": spec, "scores": r.scores, "ms_per_page": 1000 * r.seconds_per_page,
-                                 "failed_pages": r.failed_pages}
+                  "labellers": [{"name": r.name, "spec": spec, "scores": r.scores,
+                                 "ms_per_page": 1000 * r.seconds_per_page, "failed_pages": r.failed_pages}
                                 for r, (_, spec) in zip(results, map(parse_labeller, args.labeller))]}
         with open(args.output, "w") as f:
             json.dump(record, f, indent=1)

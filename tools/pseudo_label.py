@@ -24,21 +24,19 @@ import argparse
 import os
 import sys
 
-from distildoc_d2.data.categories import DOCLAYNET_CLASSES, PRIMA_CLASSES, PUBLAYNET_CLASSES
+from distildoc_d2.data.categories import LAYOUT_TAXONOMIES
 from distildoc_d2.data.specs import COCO_PREFIX, json_category_names, parse_coco_spec
 from distildoc_d2.errors import ConfigError, DistilDocError
 from distildoc_d2.pseudo_labels import ClassMap, ScoreThresholds, build_teacher, pages_from_inputs, pseudo_label
 from distildoc_d2.pseudo_labels.calibration import calibrate_thresholds
-
-TAXONOMIES = {"doclaynet": DOCLAYNET_CLASSES, "publaynet": PUBLAYNET_CLASSES, "prima": PRIMA_CLASSES}
 
 
 def student_classes(value, teacher):
     """The classes of the written data set: a taxonomy name, a COCO json, a comma list, or the teacher's."""
     if not value:
         return list(teacher.class_names)
-    if value.lower() in TAXONOMIES:
-        return list(TAXONOMIES[value.lower()])
+    if value.lower() in LAYOUT_TAXONOMIES:
+        return list(LAYOUT_TAXONOMIES[value.lower()])
     if value.endswith(".json"):
         return json_category_names(value)
     names = [n.strip() for n in value.split(",") if n.strip()]

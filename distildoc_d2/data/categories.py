@@ -21,6 +21,9 @@ PUBLAYNET_CLASSES = ("text", "title", "list", "table", "figure")
 # PRImA Layout Analysis regions grouped into the 6 classes used in layout-analysis papers.
 PRIMA_CLASSES = ("TextRegion", "ImageRegion", "TableRegion", "MathsRegion", "SeparatorRegion", "OtherRegion")
 
+# The layout taxonomies a tool's --classes names.
+LAYOUT_TAXONOMIES = {"doclaynet": DOCLAYNET_CLASSES, "publaynet": PUBLAYNET_CLASSES, "prima": PRIMA_CLASSES}
+
 # DocLayNet -> PubLayNet. PubLayNet does not annotate page headers and footers (None: dropped);
 # captions, footnotes and display formulas are part of its `text` class.
 DOCLAYNET_TO_PUBLAYNET = {
