@@ -8,7 +8,7 @@ run:FOLDER, export:FOLDER[:BACKEND]); each page set is a name, the COCO json of 
     python tools/compare_labellers.py --dpi 72 \\
         --labeller "teacher pdf:pymupdf=pdf:pymupdf" \\
         --labeller "student R18 (eager)=run:output/real/pseudo-pymupdf+synthetic_R18_FPN-256" \\
-        --labeller "student R18 (ONNX)=export:output/real/export:onnx" \\
+        --labeller "student R18 (ONNX)=export:output/real/pseudo-pymupdf+synthetic_R18_FPN-256/export:onnx" \\
         --set "LaTeX pages" datasets/real/latex/annotations.json "datasets/real/latex/pdf/*.pdf" \\
         --set "scanned copies" datasets/real/latex_scanned/annotations.json "datasets/real/latex_scanned/pdf/*.pdf" \\
         --set "held-out documents" - @datasets/real/corpus/heldout.txt --output output/real/labellers.json
@@ -76,7 +76,8 @@ def main(argv=None):
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        labellers = [(name, build_teacher(spec, args.device)) for name, spec in map(parse_labeller, args.labeller)]
+        specs = [parse_labeller(value) for value in args.labeller]
+        labellers = [(name, build_teacher(spec, args.device)) for name, spec in specs]
         sets = [page_set(name, truth, inputs, args.dpi, args.max_pages) for name, truth, inputs in args.set]
         classes = list(LAYOUT_TAXONOMIES[args.classes])
         results = compare_labellers(labellers, sets, classes, progress=not args.quiet)
@@ -93,7 +94,7 @@ def main(argv=None):
                   "sets": {s.name: {"pages": len(s.pages), "truth": s.truth_json} for s in sets},
                   "labellers": [{"name": r.name, "spec": spec, "scores": r.scores,
                                  "ms_per_page": 1000 * r.seconds_per_page, "failed_pages": r.failed_pages}
-                                for r, (_, spec) in zip(results, map(parse_labeller, args.labeller))]}
+                                for r, (_, spec) in zip(results, specs)]}
         with open(args.output, "w") as f:
             json.dump(record, f, indent=1)
     return 0

@@ -16,6 +16,7 @@ from typing import List, Optional
 from tqdm import tqdm
 
 from ..errors import ConfigError, DistilDocError
+from ..inference.pdf import pixels_at
 from ..pseudo_labels.classes import ClassMap
 from .label_agreement import labels_map_of_data
 
@@ -47,7 +48,7 @@ class LabellerResult:
 def _image_record(image_id, page):
     record = {"id": image_id, "file_name": f"{page.name}.png", "source": page.source, "page": page.page}
     if page.size_pt and page.dpi:
-        record["width"], record["height"] = (round(v * page.dpi / 72.0) for v in page.size_pt)
+        record["width"], record["height"] = pixels_at(page.size_pt, page.dpi)
     return record
 
 
