@@ -23,6 +23,7 @@ from .categories import DOCLAYNET_CLASSES
 
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-fonts-recommended"
 SP_PER_PT = 65536.0
+PDF_POINTS_PER_TEX_POINT = 72.0 / 72.27  # TeX's pt is 1/72.27 inch; PDF's (and poppler's) point is 1/72 inch
 WORDS = (
     "the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
     "they you were her she there been one all we their has would when if so no will more can its who some into "
@@ -40,7 +41,7 @@ FORMULAS = (r"E = \sum_{i=1}^{n} x_i^2 + \frac{1}{2}\int_0^1 f(t)\,dt",
             r"\hat{\beta} = (X^\top X)^{-1} X^\top y",
             r"\nabla \cdot \mathbf{u} = 0, \quad \rho\,\frac{\partial \mathbf{u}}{\partial t} = -\nabla p + \mu \Delta \mathbf{u}")
 # Each region is one box placed at the current point; \pdfsavepos records that point (the box's
-# left end on its baseline) at shipout, in scaled points from the page's lower-left corner.
+# left end on its baseline) at shipout, in scaled points (of TeX points) from the page's lower-left corner.
 PREAMBLE = r"""
 \usepackage{graphicx,fancyhdr,amsmath}
 \makeatletter
@@ -52,11 +53,12 @@ PREAMBLE = r"""
 \newcommand\centredregion[2]{\par\sbox\regbox{#2}\ifdim\wd\regbox>\linewidth
   \setbox\regbox\vbox{\hsize\linewidth\centering #2\par}\fi{\centering\noindent\putregion{#1}\par}}
 \newcommand\headerregion[2]{\sbox\regbox{#2}\putregion{#1}}
-\newcommand\itemregion[1]{\par\setbox\regbox\vbox{\hsize\dimexpr\linewidth-1.2em\relax\hangindent1em\hangafter1
-  \noindent\makebox[1em][l]{#1}\par}\noindent\hspace*{1.2em}\putregion{List-item}\par}
+\newcommand\fitbox[2]{\sbox\regbox{#2}\ifdim\wd\regbox>#1\setbox\regbox\vbox{\hsize#1\noindent#2\par}\fi}
+\newcommand\itemregion[2]{\par\fitbox{\dimexpr\linewidth-1.2em\relax}{\hangindent1em\hangafter1\makebox[1em][l]{#1}#2}%
+  \noindent\hspace*{1.2em}\putregion{List-item}\par}
 \renewcommand\@makefntext[1]{\noindent #1}
-\newcommand\regionfootnotetext[1]{\footnotetext{\setbox\regbox\vbox{\hsize\columnwidth\noindent
-  \footnotesize$^{\thefootnote}$\,#1\par}\putregion{Footnote}}}
+\newcommand\regionfootnotetext[1]{\footnotetext{\footnotesize\fitbox\columnwidth{$^{\thefootnote}$\,#1}%
+  \putregion{Footnote}}}
 \makeatother
 \raggedbottom
 \setlength\parindent{1em}
@@ -134,7 +136,7 @@ def document_source(rng, folder, index):
                 kind = "text"
             if kind == "list":
                 marks = ["$\\bullet$"] * 9 if rng.random() < 0.5 else [f"{i}." for i in range(1, 10)]
-                out += [f"\\itemregion{{{marks[i]}\\ {paragraph(rng, rng.randint(1, 2))}}}"
+                out += [f"\\itemregion{{{marks[i]}}}{{{paragraph(rng, rng.randint(1, 2))}}}"
                         for i in range(rng.randint(2, 4))]
             elif kind == "formula":
                 out.append(f"\\medskip\\centredregion{{Formula}}{{$\\displaystyle {rng.choice(FORMULAS)}$}}\\medskip")
@@ -163,14 +165,16 @@ def document_source(rng, folder, index):
 
 
 def read_regions(path):
-    """[(class, page, [x0, y0_from_bottom, x1, y1_from_bottom] in points)] of a .regions file."""
+    """[(class, page, [x0, y0_from_bottom, x1, y1_from_bottom] in PDF points)] of a .regions file
+    (positions in scaled points and box dimensions in TeX points, both converted to PDF points)."""
     regions = []
     with open(path, encoding="utf-8") as f:
         for line in f:
             name, page, x, y, wd, ht, dp = line.strip().split(",")
             x, y = float(x) / SP_PER_PT, float(y) / SP_PER_PT
             wd, ht, dp = (float(v.replace("pt", "")) for v in (wd, ht, dp))
-            regions.append((name, int(page), [x, y - dp, x + wd, y + ht]))
+            box = [x, y - dp, x + wd, y + ht]
+            regions.append((name, int(page), [v * PDF_POINTS_PER_TEX_POINT for v in box]))
     return regions
 
 
