@@ -10,7 +10,7 @@
 # teacher's); a held-out real page and a scanned page are drawn with the student's layout.
 #
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
-#                                        # (labelling ~15 min), about 2.5 h in all on 2 CPU cores
+#                                        # (labelling ~15 min), about 2 h 15 min in all on 2 CPU cores
 #   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations: every step runs
 #   bash tools/real_student.sh --from-scratch  # (or FROM_SCRATCH=1) the first recipe: the real
 #                                        # student from random weights on the real pages alone, at
