@@ -7,8 +7,8 @@ run:FOLDER, export:FOLDER[:BACKEND]); each page set is a name, the COCO json of 
 
     python tools/compare_labellers.py --dpi 72 \\
         --labeller "teacher pdf:pymupdf=pdf:pymupdf" \\
-        --labeller "student R18 (eager)=run:output/real/pseudo-pymupdf+synthetic_R18_FPN-256" \\
-        --labeller "student R18 (ONNX)=export:output/real/pseudo-pymupdf+synthetic_R18_FPN-256/export:onnx" \\
+        --labeller "student R18 (eager)=run:output/real/pseudo-pymupdf+synthetic_R18_FPN-320" \\
+        --labeller "student R18 (ONNX)=export:output/real/pseudo-pymupdf+synthetic_R18_FPN-320/export:onnx" \\
         --set "LaTeX pages" datasets/real/latex/annotations.json "datasets/real/latex/pdf/*.pdf" \\
         --set "scanned copies" datasets/real/latex_scanned/annotations.json "datasets/real/latex_scanned/pdf/*.pdf" \\
         --set "held-out documents" - @datasets/real/corpus/heldout.txt --output output/real/labellers.json

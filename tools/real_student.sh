@@ -2,7 +2,8 @@
 # Real pages from a born-digital teacher: an unlabelled corpus of real PDFs from Debian's
 # documentation packages -> pseudo-labels from PyMuPDF's layout analyser -> a ResNet-18 student,
 # first trained on built-in synthetic pages with their labels (a starting point that has seen page
-# images), then on the real pseudo-labelled pages mixed 1:1 with those synthetic pages -> evaluated
+# images), then on the real pseudo-labelled pages mixed 1:1 with those synthetic pages at 256 px,
+# then further at 288-384 px for box precision (tested at 320) -> evaluated
 # against the teacher on held-out documents, against exact boxes on typeset LaTeX pages, and on
 # scanned-looking copies of those pages (image-only PDFs: the teacher finds nothing there); the
 # teacher is scored on the same pages; the student is exported, and teacher, student and its ONNX
@@ -10,20 +11,23 @@
 # teacher's); a held-out real page and a scanned page are drawn with the student's layout.
 #
 #   bash tools/real_student.sh           # the full recipe: ~1.2 GB of .deb files, ~2,000 pages
-#                                        # (labelling ~15 min), about 2 h 15 min in all on 2 CPU cores
-#   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations: every step runs
+#                                        # (labelling ~15 min), about 3 h 05 min in all on 2 CPU cores
+#   bash tools/real_student.sh --quick   # (or QUICK=1) ~35 pages, 10 iterations a training: every step runs
 #   bash tools/real_student.sh --from-scratch  # (or FROM_SCRATCH=1) the first recipe: the real
 #                                        # student from random weights on the real pages alone, at
 #                                        # 448 px, 900 iterations (~55 min on 2 CPU cores)
 #   DEVICE=cuda bash tools/real_student.sh -- SOLVER.MAX_ITER 20000 SOLVER.STEPS "(17000,)"
-#                                        # both trainings on a GPU; KEY VALUE pairs after -- are
-#                                        # Detectron2 config options of the real student's training
+#                                        # every training on a GPU; KEY VALUE pairs after -- are
+#                                        # Detectron2 config options of the real student's 256 px
+#                                        # training (step 5; the precision stage keeps its config)
 #
 # Needs PyMuPDF >= 2 (AGPL-3.0; an optional tool the user installs: pip install 'pymupdf>=2'),
 # apt-get and dpkg (Debian/Ubuntu), and pdflatex (installed with apt-get when missing).
 # Environment: VENV (default .venv), DATA (default datasets/real), OUTPUT (default output/real),
-# DEVICE (MODEL.DEVICE of both trainings, default cpu), STUDENT_RUN (the real student's run folder,
-# default OUTPUT/<config name>: name another one when the options after -- change the recipe).
+# DEVICE (MODEL.DEVICE of every training, default cpu), STUDENT_RUN (the 256 px student's run folder,
+# default OUTPUT/<config name>: name another one when the options after -- change the recipe),
+# PRECISION_RUN (the precision stage's run folder, default OUTPUT/<its config name>, or STUDENT_RUN-320
+# when STUDENT_RUN is given).
 # Finished steps are reused when it is run again (delete OUTPUT/... and DATA/... to redo one).
 set -euo pipefail
 
@@ -75,6 +79,9 @@ else
   INIT=(MODEL.WEIGHTS "$SYNTHETIC_RUN/model_final.pth")
   TRAIN="('coco:$OUT/pseudo_train/annotations.json', 'coco:$SYN/annotations/train.json:$SYN/images')"
 fi
+PRECISION_CONFIG=configs/real/pseudo-pymupdf+synthetic_R18_FPN-320.yaml
+PRECISION_RUN="${PRECISION_RUN:-${STUDENT_RUN:+$STUDENT_RUN-320}}"
+PRECISION_RUN="${PRECISION_RUN:-$OUT/pseudo-pymupdf+synthetic_R18_FPN-320}"
 RUN="${STUDENT_RUN:-$RUN}"
 SUDO=(); [ "$(id -u)" -ne 0 ] && SUDO=(sudo)
 
@@ -99,7 +106,7 @@ label() {
     || [ $? -eq 1 ] || fail "pseudo-labelling into $output failed"
 }
 
-step "1/8 corpus of real PDFs ($CORPUS_CFG)"
+step "1/9 corpus of real PDFs ($CORPUS_CFG)"
 [ -f "$DATA/corpus/train.txt" ] || apt-cache show r-doc-pdf >/dev/null 2>&1 || "${SUDO[@]}" apt-get update -qq \
   || fail "apt-get update failed"
 if [ -f "$DATA/corpus/train.txt" ] && [ -f "$DATA/corpus/heldout.txt" ]; then
@@ -109,7 +116,7 @@ else
     || fail "building the corpus failed"
 fi
 
-step "2/8 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
+step "2/9 typeset LaTeX pages with exact boxes, and scanned-looking copies of them"
 [ -f "$DATA/latex/annotations.json" ] \
   || "$PY" tools/typeset_pages.py --output "$DATA/latex" --documents "$DOCUMENTS" --dpi "$DPI" \
   || fail "typesetting the LaTeX pages failed"
@@ -117,7 +124,7 @@ step "2/8 typeset LaTeX pages with exact boxes, and scanned-looking copies of th
   || "$PY" tools/scan_pages.py "coco:$DATA/latex/annotations.json:$DATA/latex/images" --output "$DATA/latex_scanned" \
   || fail "making the scanned copies failed"
 
-step "3/8 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
+step "3/9 pseudo-labels from pdf:pymupdf (training documents, held-out documents, LaTeX pages and their scans)"
 label "$OUT/pseudo_train" "@$DATA/corpus/train.txt"
 label "$OUT/pseudo_heldout" "@$DATA/corpus/heldout.txt"
 label "$OUT/pseudo_latex" "$DATA/latex/pdf/"*.pdf
@@ -127,7 +134,7 @@ for set in latex latex_scanned; do
     --output "$OUT/teacher_on_$set.json" > "$OUT/teacher_on_$set.txt"
 done
 
-step "4/8 the starting point: the same student trained on built-in synthetic pages ($SYNTHETIC_RUN)"
+step "4/9 the starting point: the same student trained on built-in synthetic pages ($SYNTHETIC_RUN)"
 if [ "$FROM_SCRATCH" = "1" ]; then
   echo "skipped (--from-scratch: the real student starts from random weights)"
 elif [ -f "$SYNTHETIC_RUN/model_final.pth" ]; then
@@ -142,7 +149,7 @@ else
     || fail "training on the synthetic pages failed"
 fi
 
-step "5/8 the ResNet-18 student on the pseudo-labels ($CONFIG)"
+step "5/9 the ResNet-18 student on the pseudo-labels ($CONFIG)"
 HELDOUT="coco:$OUT/pseudo_heldout/annotations.json"
 LATEX="coco:$DATA/latex/annotations.json:$DATA/latex/images"
 SCANNED="coco:$DATA/latex_scanned/annotations.json:$DATA/latex_scanned/images"
@@ -152,30 +159,47 @@ if [ ! -f "$RUN/model_final.pth" ]; then
     "${TRAIN_OPTS[@]}" "${STUDENT_OPTS[@]}" || fail "training failed"
 fi
 
-step "6/8 the student's learning curve"
+if [ "$FROM_SCRATCH" = "1" ]; then
+  STUDENT="$RUN"
+else
+  step "6/9 the precision stage: the same student trained further at 288-384 px, tested at 320 ($PRECISION_CONFIG)"
+  STUDENT="$PRECISION_RUN"
+  if [ ! -f "$STUDENT/model_final.pth" ]; then
+    "$PY" tools/train_net.py --config-file "$PRECISION_CONFIG" MODEL.DEVICE "$DEVICE" MODEL.WEIGHTS "$RUN/model_final.pth" \
+      DATASETS.TRAIN "$TRAIN" DATASETS.TEST "('$HELDOUT', '$LATEX', '$SCANNED')" OUTPUT_DIR "$STUDENT" \
+      "${TRAIN_OPTS[@]}" || fail "training the precision stage failed"
+  fi
+fi
+
+step "7/9 the student's learning curve"
 "$PY" tools/show_results.py "$RUN"
+[ "$STUDENT" = "$RUN" ] || "$PY" tools/show_results.py "$STUDENT"
 echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
 echo "boxes on their scanned copies."
 
-step "7/8 the student exported (ONNX, TorchScript), then teacher and student on the same pages: accuracy and speed"
-[ -f "$RUN/export/metadata.json" ] || "$PY" tools/export_model.py "$RUN" --output "$RUN/export" \
+step "8/9 the student exported (ONNX, TorchScript), then teacher and student on the same pages: accuracy and speed"
+[ -f "$STUDENT/export/metadata.json" ] || "$PY" tools/export_model.py "$STUDENT" --output "$STUDENT/export" \
   --sample "$DATA/latex/pdf" --device "$DEVICE" || fail "exporting the student failed"
+BEFORE=()
+[ "$STUDENT" = "$RUN" ] || BEFORE=(--labeller "student before the precision stage (256 px), eager=run:$RUN")
 "$PY" tools/compare_labellers.py --dpi "$DPI" --device "$DEVICE" --max-pages "$TABLE_PAGES" --quiet \
-  --labeller "teacher: PyMuPDF layout analyser=pdf:pymupdf" \
-  --labeller "student R18 box-only, eager=run:$RUN" \
-  --labeller "student R18 box-only, ONNX Runtime=export:$RUN/export:onnx" \
+  --labeller "teacher: PyMuPDF layout analyser=pdf:pymupdf" "${BEFORE[@]}" \
+  --labeller "student R18 box-only, eager=run:$STUDENT" \
+  --labeller "student R18 box-only, ONNX Runtime=export:$STUDENT/export:onnx" \
   --set "LaTeX pages" "$DATA/latex/annotations.json" "$DATA/latex/pdf/*.pdf" \
   --set "scanned copies" "$DATA/latex_scanned/annotations.json" "$DATA/latex_scanned/pdf/*.pdf" \
-  --set "held-out documents" - "@$DATA/corpus/heldout.txt" --output "$RUN/teacher_vs_student.json" \
-  | tee "$RUN/teacher_vs_student.md" || fail "the teacher-student table failed"
+  --set "held-out documents" - "@$DATA/corpus/heldout.txt" --output "$STUDENT/teacher_vs_student.json" \
+  | tee "$STUDENT/teacher_vs_student.md" || fail "the teacher-student table failed"
 
-step "8/8 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
+step "9/9 a held-out real page and a scanned page, drawn with the student's layout -> $OUT/drawn"
 read -r FIRST_PDF FIRST_PAGES < "$DATA/corpus/heldout.txt"
 FIRST_PDF="$(cd "$DATA/corpus" && realpath "$FIRST_PDF")"
 SCANNED_PDF="$(ls "$DATA/latex_scanned/pdf/"*.pdf | head -n 1)"
-# drawn at score 0.5: what a reader should see (the evaluations above keep every score, as COCO AP needs)
-"$PY" tools/predict.py --model "$RUN" --score-threshold 0.5 --pages "${FIRST_PAGES%%,*}" --visualize --no-progress \
+# drawn at score 0.5: what a reader should see (the evaluations above keep every score, as COCO AP needs);
+# rendered at the resolution the table's scores used (the model resizes the page itself)
+"$PY" tools/predict.py --model "$STUDENT" --score-threshold 0.5 --pages "${FIRST_PAGES%%,*}" --dpi "$DPI" \
+  --visualize --no-progress \
   "$FIRST_PDF" "$SCANNED_PDF" --output "$OUT/drawn" || fail "predicting the drawn pages failed"
 echo
-echo "Student weights: $RUN/model_final.pth (config: $RUN/config.yaml); use them with"
-echo "  $PY tools/predict.py --model $RUN YOUR.pdf --visualize   (or export them: tools/export_model.py $RUN)"
+echo "Student weights: $STUDENT/model_final.pth (config: $STUDENT/config.yaml); use them with"
+echo "  $PY tools/predict.py --model $STUDENT YOUR.pdf --visualize   (or export them: tools/export_model.py $STUDENT)"
