@@ -171,7 +171,7 @@ else
   fi
 fi
 
-step "7/9 the student's learning curve"
+step "7/9 the learning curves (step 5, and step 6 when it ran)"
 "$PY" tools/show_results.py "$RUN"
 [ "$STUDENT" = "$RUN" ] || "$PY" tools/show_results.py "$STUDENT"
 echo "Test sets: agreement with the teacher on held-out documents; exact boxes on the LaTeX pages; the same"
